@@ -1,0 +1,1 @@
+"""Linli (邻里): community governance for residential compounds."""

@@ -1,0 +1,71 @@
+"""The demo: the compound, the staff who run it, and ``var/demo-credentials.json``.
+
+Idempotent: a second run finds the compound and the users and only rewrites the credentials file when a token in it
+no longer matches (tokens are stored hashed, so a lost file means new tokens).
+"""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from linli.accounts.models import ApiToken, Role, User
+from linli.accounts.services import role_grant, token_issue, user_create
+from linli.places.demo import demo_compound, load_demo
+from linli.places.models import Grid
+
+DEMO_PASSWORD = "linli-demo-2024"
+
+#: (role, username, display name, where: "community" | "compound" | grid number)
+DEMO_STAFF = [
+    (Role.COMMUNITY_SECRETARY, "secretary", "山海社区党委书记 刘海英", "community"),
+    (Role.BRANCH_SECRETARY, "branch", "龙泽书苑党支部书记 王建华", "compound"),
+    (Role.GRID_WORKER, "grid1", "第一网格员 张丽", 1),
+    (Role.GRID_WORKER, "grid2", "第二网格员 李强", 2),
+]
+
+
+def credentials_path() -> Path:
+    return Path(settings.VAR_DIR) / "demo-credentials.json"
+
+
+@transaction.atomic
+def ensure_demo(stdout=None) -> dict:
+    """Load whatever of the demo is missing and return the credentials document."""
+    compound = demo_compound()
+    if compound is None:
+        compound = load_demo()
+    community = compound.parent
+    grids = {g.number: g for g in Grid.objects.filter(compound=compound)}
+    path = credentials_path()
+    previous = {}
+    if path.exists():
+        try:
+            previous = {u["username"]: u for u in json.loads(path.read_text()).get("users", [])}
+        except (ValueError, KeyError):
+            previous = {}
+    users = []
+    for role, username, display, where in DEMO_STAFF:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=None, username=username, password=DEMO_PASSWORD, display_name=display)
+            if where == "community":
+                role_grant(actor=None, user=user, role=role, place=community)
+            elif where == "compound":
+                role_grant(actor=None, user=user, role=role, place=compound)
+            else:
+                grid = grids[where]
+                role_grant(actor=None, user=user, role=role, place=compound, grid=grid)
+                grid.worker = user
+                grid.save(update_fields=["worker"])
+        token = previous.get(username, {}).get("token", "")
+        if not token or not ApiToken.objects.filter(user=user, key_hash=ApiToken.hash_key(token),
+                                                   revoked_at__isnull=True).exists():
+            _row, token = token_issue(actor=None, user=user, name="demo")
+        scope = {"community": community.name, "compound": compound.name}.get(where) or grids[where].name
+        users.append({"role": role.value, "username": username, "password": DEMO_PASSWORD, "token": token,
+                      "scope": scope})
+    document = {"users": users}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2))
+    return document
