@@ -8,6 +8,7 @@ PORT   ?= $(or $(LINLI_PORT),8000)
 
 ## Set up (venv, Python and npm packages from lock files, translations, database), load the demo, serve it.
 demo: setup
+	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py demo
 	@echo "Linli is at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
@@ -22,7 +23,6 @@ test: setup
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed node_modules/.installed messages
-	$(BIN)/python manage.py migrate --noinput -v0
 
 $(VENV)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ node_modules/.installed: package-lock.json
 	touch $@
 
 messages: $(VENV)/.installed
-	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules
+	$(BIN)/python manage.py compile_translations
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

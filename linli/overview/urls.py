@@ -1,4 +1,9 @@
 from django.urls import path
 
+from linli.overview import views
+
 app_name = "overview"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("compounds/<int:pk>/", views.compound_detail, name="compound"),
+]

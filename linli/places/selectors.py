@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
 
@@ -129,6 +130,17 @@ def ancestors(place: Place) -> list[Place]:
     return list(Place.objects.filter(path__in=paths).order_by("depth"))
 
 
+def ancestors_of(places: list[Place]) -> dict[int, list[Place]]:
+    """:func:`ancestors` for many places at once, by place pk: one query however many places."""
+    chains: dict[int, list[str]] = {}
+    for place in places:
+        parts = place.path.strip("/").split("/")[:-1]
+        chains[place.pk] = ["/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+    wanted = {p for paths in chains.values() for p in paths}
+    by_path = {p.path: p for p in Place.objects.filter(path__in=wanted)} if wanted else {}
+    return {pk: [by_path[p] for p in paths if p in by_path] for pk, paths in chains.items()}
+
+
 # --- buildings and units -----------------------------------------------------------------------------------------
 
 
@@ -143,7 +155,7 @@ def building_list(*, user, compound: Place | None = None) -> QuerySet[Place]:
             for key, q in PLACE_FIGURES.items()
             if key != "buildings"
         }
-    ).order_by("path")
+    ).order_by("compound_id", Length("code"), "code")
 
 
 def get_building_for_user(*, user, pk: int) -> Place:
@@ -271,6 +283,13 @@ def grid_list(*, user) -> list[Grid]:
     return list(
         Grid.objects.filter(Exists(visible))
         .select_related("worker", "compound")
-        .prefetch_related(Prefetch("buildings", queryset=Place.objects.order_by("path")))
+        .prefetch_related(Prefetch("buildings", queryset=Place.objects.order_by(Length("code"), "code")))
         .order_by("compound__path", "number")
+    )
+
+
+def merchant_trades(*, user) -> list[str]:
+    """The trades of the merchants in scope, for the filter."""
+    return list(
+        Merchant.objects.filter(scope_q(user), is_active=True).values_list("trade", flat=True).distinct().order_by("trade")
     )
