@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves its own Swagger UI files, so the API docs need no CDN
     "django_htmx",
     "template_partials",
     "django_tasks",

@@ -290,6 +290,5 @@ def grid_list(*, user) -> list[Grid]:
 
 def merchant_trades(*, user) -> list[str]:
     """The trades of the merchants in scope, for the filter."""
-    return list(
-        Merchant.objects.filter(scope_q(user), is_active=True).values_list("trade", flat=True).distinct().order_by("trade")
-    )
+    trades = Merchant.objects.filter(scope_q(user), is_active=True).values_list("trade", flat=True)
+    return list(trades.distinct().order_by("trade"))
