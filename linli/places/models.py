@@ -302,3 +302,75 @@ class Merchant(models.Model):
         self.contact_phone_encrypted = crypto.encrypt(value)
         self.contact_phone_hash = crypto.keyed_hash(value)
         self.contact_phone_masked = crypto.mask_phone(value)
+
+
+class ImportKind(models.TextChoices):
+    """What an Excel import or export holds: one list of the register."""
+
+    BUILDINGS = "buildings", _("Buildings")
+    UNITS = "units", _("Units")
+    HOUSEHOLDS = "households", _("Households")
+    RESIDENTS = "residents", _("Residents")
+    MERCHANTS = "merchants", _("Merchants")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")  # saved, waiting for the worker
+    VALIDATING = "validating", _("Checking")  # pass 1: every row is checked, nothing written
+    WRITING = "writing", _("Writing")  # pass 2: all rows written in one transaction
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")  # with the row-by-row report in ``errors``; nothing was written
+
+
+def import_upload_to(instance, filename: str) -> str:
+    """Uploaded workbooks get a random name under ``MEDIA_ROOT/imports/`` (the user's name is kept on the job)."""
+    import uuid
+
+    return f"imports/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One Excel import into a compound's register, run in the background (see :mod:`linli.places.tasks`).
+
+    All-or-nothing: the rows are all checked first (``processed_rows`` counts them, for the progress bar), and only
+    a file without a single error is written, in one transaction. ``errors`` is the report: a list of
+    ``{"row", "column", "message"}`` in the language of the person who uploaded (``language``). The uploaded file is
+    deleted once the job has finished, so that plain personal numbers do not stay on disk.
+    """
+
+    compound = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="import_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(upload_to=import_upload_to, max_length=255, blank=True)
+    language = models.CharField(max_length=16, default="zh-hans")
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    created_count = models.PositiveIntegerField(_("records created"), default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_filename}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.WRITING)
+
+    @property
+    def percent(self) -> int:
+        """How far the job has got, 0–100, for the progress bar."""
+        if self.status in (ImportStatus.DONE, ImportStatus.FAILED):
+            return 100
+        if self.status == ImportStatus.WRITING:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, int(100 * self.processed_rows / self.total_rows))

@@ -94,13 +94,9 @@ def _check_unit(unit: Place) -> None:
         raise ApplicationError(_("Households live in units, not in a %(kind)s.") % {"kind": unit.get_kind_display()})
 
 
-@transaction.atomic
-def household_move_in(
-    *, actor, unit: Place, occupancy: str, started_on: dt.date | None = None, note: str = ""
-) -> Household:
-    """A household moves into a unit (an owner's family or a tenancy); the unit must not have one already."""
+def check_household_move_in(*, unit: Place, occupancy: str) -> None:
+    """The rules of a moving-in, checked without writing (shared by :func:`household_move_in` and the import)."""
     _check_unit(unit)
-    unit = Place.objects.select_for_update().get(pk=unit.pk)
     if unit.use == UnitUse.SHOP:
         raise ApplicationError(_("A shop unit holds merchants, not households."), field="unit")
     if occupancy not in (Occupancy.OWNER_OCCUPIED, Occupancy.RENTED):
@@ -110,6 +106,16 @@ def household_move_in(
             _("Unit %(unit)s already has a household; record its moving out first.") % {"unit": unit.name},
             field="unit",
         )
+
+
+@transaction.atomic
+def household_move_in(
+    *, actor, unit: Place, occupancy: str, started_on: dt.date | None = None, note: str = ""
+) -> Household:
+    """A household moves into a unit (an owner's family or a tenancy); the unit must not have one already."""
+    _check_unit(unit)
+    unit = Place.objects.select_for_update().get(pk=unit.pk)
+    check_household_move_in(unit=unit, occupancy=occupancy)
     household = Household.objects.create(
         unit=unit, path=unit.path, occupancy=occupancy, started_on=started_on, note=note
     )
@@ -232,10 +238,9 @@ def resident_move_out(*, actor, resident: Resident, moved_out_on: dt.date) -> Re
     return resident
 
 
-@transaction.atomic
-def merchant_register(*, actor, unit: Place, name: str, trade: str, licence_number: str = "",
-                      contact_name: str = "", contact_phone: str = "", opened_on: dt.date | None = None) -> Merchant:
-    """A business opens in a shop unit."""
+def build_merchant(*, unit: Place, name: str, trade: str, licence_number: str = "", contact_name: str = "",
+                   contact_phone: str = "", opened_on: dt.date | None = None) -> Merchant:
+    """An unsaved, validated merchant of a shop unit (shared by :func:`merchant_register` and the import)."""
     if unit.kind != PlaceKind.UNIT or unit.use != UnitUse.SHOP:
         raise ApplicationError(_("Merchants trade from shop units."), field="unit")
     if not (name or "").strip():
@@ -243,6 +248,15 @@ def merchant_register(*, actor, unit: Place, name: str, trade: str, licence_numb
     merchant = Merchant(unit=unit, path=unit.path, name=name.strip(), trade=trade.strip(),
                         licence_number=licence_number.strip(), contact_name=contact_name.strip(), opened_on=opened_on)
     merchant.set_contact_phone(contact_phone)
+    return merchant
+
+
+@transaction.atomic
+def merchant_register(*, actor, unit: Place, name: str, trade: str, licence_number: str = "",
+                      contact_name: str = "", contact_phone: str = "", opened_on: dt.date | None = None) -> Merchant:
+    """A business opens in a shop unit."""
+    merchant = build_merchant(unit=unit, name=name, trade=trade, licence_number=licence_number,
+                              contact_name=contact_name, contact_phone=contact_phone, opened_on=opened_on)
     merchant.save()
     audit(actor=actor, action="merchant.registered", target=merchant, place_path=merchant.path)
     return merchant
