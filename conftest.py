@@ -13,6 +13,14 @@ import pytest
 os.environ.setdefault("LINLI_TASKS", "immediate")
 
 
+def pytest_configure(config):
+    # pytest-django has loaded the settings before this file runs, so the variable above came too late for them.
+    from django.conf import settings
+
+    if os.environ["LINLI_TASKS"] == "immediate":
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.conf import settings
