@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.places",
     "linli.overview",
+    "linli.notify",
     "linli.api",
 ]
 
@@ -150,6 +151,8 @@ TASKS = {
         )
     }
 }
+
+LINLI_OUTBOUND_CHANNEL = os.environ.get("LINLI_OUTBOUND_CHANNEL", "linli.notify.channels.ConsoleChannel")
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("linli.overview.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("places/", include("linli.places.urls")),
+    path("notifications/", include("linli.notify.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

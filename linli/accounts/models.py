@@ -22,11 +22,20 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
+    """Staff roles. Each is held at a kind of place node (``linli.accounts.services.ROLE_PLACE_KINDS``)."""
+
     CITY_ADMIN = "city_admin", _("City administrator")
     STREET_OFFICER = "street_officer", _("Street officer")
     COMMUNITY_SECRETARY = "community_secretary", _("Community party secretary")
+    COMMUNITY_STAFF = "community_staff", _("Community staff (residents' committee)")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
     BRANCH_SECRETARY = "branch_secretary", _("Compound branch secretary")
+    BRANCH_ASSISTANT = "branch_assistant", _("Branch secretary's assistant")
     GRID_WORKER = "grid_worker", _("Grid worker")
+    PROPERTY_STEWARD = "property_steward", _("Property steward")
+    PEACEMAKER = "peacemaker", _("Peacemaker")
+    RED_STEWARD = "red_steward", _("Red steward")
+    GROUP_LEADER = "group_leader", _("Building party group leader")
 
 
 class RoleAssignment(models.Model):

@@ -16,8 +16,15 @@ ROLE_PLACE_KINDS = {
     Role.CITY_ADMIN: {PlaceKind.CITY},
     Role.STREET_OFFICER: {PlaceKind.STREET, PlaceKind.DISTRICT},
     Role.COMMUNITY_SECRETARY: {PlaceKind.COMMUNITY},
+    Role.COMMUNITY_STAFF: {PlaceKind.COMMUNITY},
+    Role.SOCIAL_WORKER: {PlaceKind.COMMUNITY, PlaceKind.COMPOUND},
     Role.BRANCH_SECRETARY: {PlaceKind.COMPOUND},
+    Role.BRANCH_ASSISTANT: {PlaceKind.COMPOUND},
     Role.GRID_WORKER: {PlaceKind.COMPOUND},
+    Role.PROPERTY_STEWARD: {PlaceKind.COMPOUND, PlaceKind.BUILDING},
+    Role.PEACEMAKER: {PlaceKind.COMPOUND, PlaceKind.BUILDING},
+    Role.RED_STEWARD: {PlaceKind.COMPOUND, PlaceKind.BUILDING},
+    Role.GROUP_LEADER: {PlaceKind.BUILDING},
 }
 
 

@@ -15,7 +15,7 @@ from linli.accounts.services import role_grant, token_issue, user_create
 from linli.places.demo import demo_compound, load_demo
 from linli.places.models import Grid
 
-DEMO_PASSWORD = "linli-demo-2024"
+DEMO_PASSWORD = "linli-demo-2024"  # noqa: S105  (printed on purpose: the demo's logins)
 
 #: (role, username, display name, where: "community" | "compound" | grid number)
 DEMO_STAFF = [

@@ -54,8 +54,8 @@ OWNER_OCCUPIED = 448
 RENTED = 276
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-GIVEN_M = ["建国", "志强", "国庆", "海涛", "明", "军", "伟", "磊", "洪涛", "德胜", "宝山", "立新", "振华", "浩然", "子轩", "宇航"]
-GIVEN_F = ["秀英", "桂兰", "玉珍", "淑芬", "丽", "静", "敏", "燕", "红梅", "晓琳", "婷婷", "欣怡", "雨涵", "梓萱", "海燕", "凤英"]
+GIVEN_M = "建国 志强 国庆 海涛 明 军 伟 磊 洪涛 德胜 宝山 立新 振华 浩然 子轩 宇航".split()
+GIVEN_F = "秀英 桂兰 玉珍 淑芬 丽 静 敏 燕 红梅 晓琳 婷婷 欣怡 雨涵 梓萱 海燕 凤英".split()
 TRADES = ["餐饮", "便利店", "理发美容", "药店", "干洗", "水果生鲜", "快递驿站", "五金", "培训", "咖啡", "烘焙", "维修"]
 SHOP_NAMES = ["鑫源", "福满", "海之味", "邻家", "崂山", "书苑", "康宁", "小岛", "顺达", "佳和", "晨光", "乐家", "惠民"]
 REGIONS = ["370212", "370202", "370203", "370211", "370281", "371002", "370102", "230102", "410105"]
@@ -230,8 +230,11 @@ class DemoBuilder:
             unit.occupancy = occ
             if occ == Occupancy.VACANT:
                 continue
-            start = dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(4000 if occ == Occupancy.OWNER_OCCUPIED
-                                                                            else 900) + (0 if occ == Occupancy.OWNER_OCCUPIED else 3400))
+            # Owners came over ten years; tenancies are recent.
+            if occ == Occupancy.OWNER_OCCUPIED:
+                start = dt.date(2014, 1, 1) + dt.timedelta(days=rng.randrange(4000))
+            else:
+                start = dt.date(2023, 4, 1) + dt.timedelta(days=rng.randrange(900))
             households.append(Household(unit=unit, path=unit.path, occupancy=occ, started_on=min(start, TODAY)))
         Place.objects.bulk_update(dwellings, ["occupancy"], batch_size=500)
         households = Household.objects.bulk_create(households, batch_size=500)

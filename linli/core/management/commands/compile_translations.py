@@ -1,4 +1,4 @@
-"""Compile every ``locale/*/LC_MESSAGES/*.po`` to ``.mo`` in pure Python (polib).
+"""Compile every ``locale/*/LC_MESSAGES/*.po`` (the project's and each app's) to ``.mo`` in pure Python (polib).
 
 Django's ``compilemessages`` needs GNU gettext's ``msgfmt``; this does the same without a system package, so that
 ``make demo`` works on a machine with nothing but Python. A ``.mo`` newer than its ``.po`` is left alone.
@@ -16,7 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         compiled = 0
-        for locale_dir in settings.LOCALE_PATHS:
+        app_locales = sorted(Path(settings.BASE_DIR, "linli").glob("*/locale"))
+        for locale_dir in [*settings.LOCALE_PATHS, *app_locales]:
             for po_path in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

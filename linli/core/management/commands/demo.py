@@ -8,6 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         document = ensure_demo()
-        self.stdout.write(self.style.SUCCESS("Demo logins (also in %s):" % credentials_path()))
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (also in {credentials_path()}):"))
         for u in document["users"]:
             self.stdout.write(f"  {u['username']:<10} {u['password']:<16} {u['role']:<20} {u['scope']}")

@@ -1,0 +1,47 @@
+"""Sending: in-app notifications to users, and outbound messages to phones through the configured channel."""
+
+from django.db import transaction
+
+from linli.core.crypto import encrypt, mask_phone
+from linli.notify.channels import ChannelError, get_channel
+from linli.notify.models import Notification, OutboundMessage, OutboundStatus
+
+
+def notification_send(*, recipient, kind: str, title: str, body: str = "", url: str = "",
+                      place_path: str = "") -> Notification:
+    """Put a notification in ``recipient``'s inbox. Call it inside the transaction of the change it reports."""
+    return Notification.objects.create(recipient=recipient, kind=kind, title=str(title), body=str(body), url=url,
+                                       place_path=place_path)
+
+
+def notification_send_many(*, recipients, kind: str, title: str, body: str = "", url: str = "",
+                           place_path: str = "") -> int:
+    """The same notification to several people, in one insert."""
+    rows = [Notification(recipient=r, kind=kind, title=str(title), body=str(body), url=url, place_path=place_path)
+            for r in {r.pk: r for r in recipients}.values()]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def notification_mark_read(*, user, notification_ids) -> int:
+    from django.utils import timezone
+
+    return Notification.objects.filter(recipient=user, pk__in=notification_ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def outbound_send(*, to: str, kind: str, body: str, place_path: str = "") -> OutboundMessage:
+    """Send a text to a phone through the channel once the current transaction commits; the outbox records it."""
+    channel = get_channel()
+    message = OutboundMessage.objects.create(channel=channel.name, to_encrypted=encrypt(to), to_masked=mask_phone(to),
+                                             kind=kind, body=str(body), place_path=place_path)
+
+    def deliver():
+        try:
+            channel.send(to, str(body))
+        except ChannelError as exc:
+            OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundStatus.FAILED, error=str(exc)[:300])
+
+    transaction.on_commit(deliver)
+    return message
