@@ -15,7 +15,7 @@ for path in sys.argv[2:]:
         if "fuzzy" in e.flags:
             e.flags.remove("fuzzy")
             e.msgstr = ""
-            e.msgstr_plural = {k: "" for k in e.msgstr_plural} if e.msgid_plural else {}
+            e.msgstr_plural = dict.fromkeys(e.msgstr_plural, "") if e.msgid_plural else {}
         if e.msgid_plural and not any(e.msgstr_plural.values()) and e.msgid in PLURALS:
             e.msgstr_plural = {0: PLURALS[e.msgid]}
         elif not e.msgid_plural and not e.msgstr and e.msgid in ZH:
