@@ -64,10 +64,13 @@ REGIONS = ["370212", "370202", "370203", "370211", "370281", "371002", "370102",
 class DemoBuilder:
     """Builds the demo compound; ``build()`` returns the compound."""
 
-    def __init__(self, actor=None):
-        self.rng = random.Random(SEED)
+    def __init__(self, actor=None, *, seed: int = SEED, compound: tuple = COMPOUND, community: tuple | None = None):
+        self.rng = random.Random(seed)
         self.actor = actor
         self.seq = 0
+        # The benchmark builds many compounds like this one under other codes (bench/register_bench.py).
+        self.compound_spec = compound
+        self.community_spec = community
 
     # people -------------------------------------------------------------------------------------------------------
     def name(self, gender: str, surname: str | None = None) -> str:
@@ -177,10 +180,11 @@ class DemoBuilder:
     # places -------------------------------------------------------------------------------------------------------
     def tree(self) -> Place:
         parent = None
-        for kind, code, name in TREE:
+        tree = TREE if self.community_spec is None else [*TREE[:-1], (PlaceKind.COMMUNITY, *self.community_spec)]
+        for kind, code, name in tree:
             existing = Place.objects.filter(parent=parent, code=code).first()
             parent = existing or place_create(actor=self.actor, parent=parent, kind=kind, code=code, name=name)
-        code, name, area, built = COMPOUND
+        code, name, area, built = self.compound_spec
         return place_create(actor=self.actor, parent=parent, kind=PlaceKind.COMPOUND, code=code, name=name,
                             area_m2=area, built_year=built)
 
