@@ -1,0 +1,23 @@
+"""``manage.py cases_sweep [--loop] [--interval 60]``: reminders, escalation of overdue cases, follow-up calls."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from linli.cases.tasks import cases_sweep
+
+
+class Command(BaseCommand):
+    help = "Run the cases sweep once, or every --interval seconds with --loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="keep running")
+        parser.add_argument("--interval", type=int, default=60, help="seconds between sweeps (with --loop)")
+
+    def handle(self, *args, loop=False, interval=60, **options):
+        while True:
+            done = cases_sweep()
+            self.stdout.write(" ".join(f"{k}={v}" for k, v in done.items()))
+            if not loop:
+                return
+            time.sleep(max(5, interval))

@@ -1,0 +1,241 @@
+"""Every read of the cases domain, scoped by the user.
+
+Who sees a case: its reporter; its first receiver, dispatcher and handler; supervisors, their assistants and grid
+workers see every case in their scope; other handlers (stewards, group leaders, peacemakers, community staff,
+street officers) see the cases in their scope that are routed to their role. Everything else answers 404.
+"""
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from linli.cases import workflow
+from linli.cases.models import (
+    OPEN_STATES,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    Category,
+    DeadlinePolicy,
+    FollowUpCall,
+    Mediation,
+    RoutingRule,
+    State,
+    WorkdayOverride,
+)
+from linli.core.scope import scope_q
+from linli.places.models import Place, PlaceKind
+
+QUEUES = ["mine", "new", "team", "overdue", "awaiting_feedback", "escalated", "all"]
+
+
+def visible_q(user) -> Q:
+    """The cases ``user`` may see (one Q, no query beyond the user's roles)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    q = Q(reporter_user=user) | Q(owner=user) | Q(assignee=user) | Q(dispatched_by=user)
+    for role, path in workflow.role_paths(user):
+        if role in workflow.SEE_ALL_ROLES:
+            q |= Q(path__startswith=path)
+        else:
+            q |= Q(path__startswith=path, assigned_role=role)
+    return q
+
+
+def _base(user) -> QuerySet[Case]:
+    return Case.objects.filter(visible_q(user)).select_related(
+        "category", "place", "compound", "owner", "assignee", "reporter")
+
+
+def case_list(*, user, state: str = "", category: Category | None = None, level: str = "", q: str = "",
+              compound: Place | None = None, open_only: bool = False) -> QuerySet[Case]:
+    """Cases the user may see, filtered."""
+    qs = _base(user)
+    if state:
+        qs = qs.filter(state=state)
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if category is not None:
+        qs = qs.filter(category=category)
+    if level:
+        qs = qs.filter(level=level)
+    if compound is not None:
+        qs = qs.filter(path__startswith=compound.path)
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q))
+    return qs
+
+
+def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **filters) -> QuerySet[Case]:
+    """A work queue: ``mine`` (waiting for my action), ``new`` (to triage), ``team`` (open in my area),
+    ``overdue``, ``awaiting_feedback`` (resolved, not yet rated), ``escalated`` (escalated to my level), ``all``.
+
+    A bounded number of queries whatever the number of cases (``category``/``place``/``assignee`` joined)."""
+    if queue not in QUEUES:
+        raise Http404
+    now = now or timezone.now()
+    qs = case_list(user=user, **filters)
+    if queue == "mine":
+        mine = Q(assignee=user, state__in=[State.DISPATCHED, State.IN_PROGRESS, State.WAITING_REPORTER,
+                                           State.POSTPONE_REQUESTED, State.ESCALATED, State.REOPENED])
+        mine |= Q(owner=user, state__in=[State.ACCEPTED, State.RETURNED])
+        mine |= Q(dispatched_by=user, state=State.RETURNED)
+        routed = Q(pk__in=[])
+        for role, path in workflow.role_paths(user):
+            routed |= Q(path__startswith=path, assigned_role=role)
+        mine |= routed & Q(assignee__isnull=True, state__in=[State.DISPATCHED, State.ESCALATED, State.REOPENED])
+        supervised = Q(pk__in=[])
+        for role, path in workflow.role_paths(user):
+            if role in workflow.SUPERVISOR_ROLES:
+                supervised |= Q(path__startswith=path)
+        mine |= supervised & Q(state=State.POSTPONE_REQUESTED)
+        return qs.filter(mine).order_by("resolution_due_at", "id")
+    if queue == "new":
+        return qs.filter(state=State.SUBMITTED).order_by("created_at", "id")
+    if queue == "team":
+        return qs.filter(state__in=OPEN_STATES).order_by("resolution_due_at", "id")
+    if queue == "overdue":
+        return qs.filter(state__in=OPEN_STATES, paused_at__isnull=True, resolution_due_at__lt=now).exclude(
+            state=State.RESOLVED).order_by("resolution_due_at", "id")
+    if queue == "awaiting_feedback":
+        return qs.filter(state=State.RESOLVED).order_by("resolved_at", "id")
+    if queue == "escalated":
+        levels = _levels_of(user)
+        return qs.filter(state=State.ESCALATED, level__in=levels).order_by("created_at", "id")
+    return qs.order_by("-created_at", "-id")
+
+
+def _levels_of(user) -> set[str]:
+    """The levels a user works at, from their roles."""
+    levels = set()
+    for role, _path in workflow.role_paths(user):
+        for level, default in workflow.LEVEL_DEFAULT_ROLE.items():
+            if role == default or role in workflow.LEVEL_SUPERVISOR_ROLES[level]:
+                levels.add(level.value)
+        if role in (workflow.Role.BRANCH_ASSISTANT, workflow.Role.GRID_WORKER, workflow.Role.RED_STEWARD,
+                    workflow.Role.PEACEMAKER):
+            levels.update({"building", "compound"})
+    return levels
+
+
+def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many cases each queue holds (one query per queue)."""
+    return {name: case_queue(user=user, queue=name, now=now).count() for name in QUEUES}
+
+
+def get_case_for_user(*, user, pk: int) -> Case:
+    """One case, or 404 — the same answer for missing and for not visible."""
+    case = _base(user).select_related("merged_into", "dispatched_by", "routing_rule").filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_timeline(*, case: Case, public_only: bool = False) -> list[CaseEvent]:
+    """The case's events, oldest first, with their actors and photos (two queries)."""
+    events = case.events.select_related("actor").prefetch_related(
+        Prefetch("attachments", queryset=CaseAttachment.objects.order_by("id")))
+    if public_only:
+        events = events.filter(public=True)
+    return list(events.order_by("at", "id"))
+
+
+def case_attachments(*, case: Case) -> list[CaseAttachment]:
+    return list(case.attachments.order_by("id"))
+
+
+def nearby_open_cases(*, place: Place, category: Category | None = None, limit: int = 5) -> list[Case]:
+    """Open cases near ``place`` ("is it one of these?"): the same building, or the compound's public spots for a
+    compound-level place; of the same category when given. Show only ``public_reporter`` of these to residents."""
+    if place.kind == PlaceKind.COMPOUND:
+        near = Q(path=place.path)
+    elif place.building_id or place.kind == PlaceKind.BUILDING:
+        building = place if place.kind == PlaceKind.BUILDING else place.building
+        near = Q(path__startswith=building.path)
+    else:
+        near = Q(path=place.path)
+    qs = Case.objects.filter(near, state__in=OPEN_STATES).exclude(state=State.RESOLVED).select_related(
+        "category", "place", "reporter")
+    if category is not None:
+        qs = qs.filter(category=category)
+    return list(qs.order_by("-me_too_count", "-created_at")[:limit])
+
+
+def resident_cases(*, user) -> QuerySet[Case]:
+    """The cases a resident reported (or said "me too" to)."""
+    if user is None or not user.is_authenticated:
+        return Case.objects.none()
+    return Case.objects.filter(Q(reporter_user=user) | Q(me_toos__user=user)).distinct().select_related(
+        "category", "place").order_by("-created_at", "-id")
+
+
+def follow_up_calls(*, user, open_only: bool = True) -> QuerySet[FollowUpCall]:
+    """Follow-up calls the user owes (or, for a supervisor, those of their area)."""
+    qs = FollowUpCall.objects.filter(Q(assignee=user) | Q(case__in=Case.objects.filter(visible_q(user)))
+                                     ).select_related("case", "case__category", "case__place", "assignee")
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    return qs.order_by("due_at", "id")
+
+
+def get_follow_up_call_for_user(*, user, pk: int) -> FollowUpCall:
+    call = follow_up_calls(user=user, open_only=False).filter(pk=pk).first()
+    if call is None:
+        raise Http404
+    return call
+
+
+def get_mediation_for_user(*, user, pk: int) -> Mediation:
+    mediation = Mediation.objects.filter(case__in=Case.objects.filter(visible_q(user)), pk=pk).select_related(
+        "case", "peacemaker").first()
+    if mediation is None:
+        raise Http404
+    return mediation
+
+
+def categories(*, active_only: bool = True) -> QuerySet[Category]:
+    qs = Category.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def routing_rules(*, user, category: Category | None = None, active_only: bool = True) -> QuerySet[RoutingRule]:
+    """Rules on nodes in the user's scope or above it (a compound's staff see the community's fallbacks)."""
+    from linli.core.scope import scope_paths
+
+    above = set()
+    for p in scope_paths(user):
+        parts = [x for x in p.split("/") if x]
+        above.update("".join(f"{x}/" for x in parts[: i + 1]) for i in range(len(parts)))
+    qs = RoutingRule.objects.filter(scope_q(user) | Q(path__in=above)).select_related(
+        "category", "place", "handler")
+    if category is not None:
+        qs = qs.filter(category=category)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("category__sort_order", "path", "level")
+
+
+def get_routing_rule_for_user(*, user, pk: int) -> RoutingRule:
+    rule = routing_rules(user=user, active_only=False).filter(pk=pk).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def unrouted_categories(*, path: str) -> list[Category]:
+    """Active categories that no routing rule covers at ``path`` (they would fall back to the defaults)."""
+    from linli.cases.services import path_prefixes
+
+    routed = RoutingRule.objects.filter(is_active=True, path__in=path_prefixes(path)).values("category_id")
+    return list(Category.objects.filter(is_active=True).exclude(pk__in=routed))
+
+
+def deadline_policies() -> QuerySet[DeadlinePolicy]:
+    return DeadlinePolicy.objects.select_related("category").order_by("category__sort_order", "priority")
+
+
+def workday_overrides(*, year: int | None = None) -> QuerySet[WorkdayOverride]:
+    qs = WorkdayOverride.objects.all()
+    return qs.filter(date__year=year) if year else qs

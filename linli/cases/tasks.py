@@ -1,0 +1,160 @@
+"""Background work of the cases domain: the periodic sweep over deadlines and feedback.
+
+:func:`cases_sweep` is idempotent — each reminder, escalation and follow-up call is marked on the case (or is a
+unique row), so running it twice, or from two workers, does each thing once. ``manage.py cases_sweep --loop`` runs
+it every 60 s beside the ``db_worker``; :data:`cases_sweep_task` enqueues it through django-tasks.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from linli.accounts.models import Role
+from linli.cases import services, workflow
+from linli.cases.models import OPEN_STATES, Case, FollowUpCall, Mediation, MediationOutcome, State
+from linli.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+#: Remind the handler this long before the resolution deadline.
+RESOLUTION_REMIND_BEFORE = dt.timedelta(hours=24)
+RESPONSE_REMIND_BEFORE = dt.timedelta(hours=2)
+#: States where somebody still owes a response (the handler has not taken the case yet).
+AWAITING_RESPONSE = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.ESCALATED, State.REOPENED]
+#: Open states where the resolution clock runs.
+RUNNING = [s for s in OPEN_STATES if s not in (State.RESOLVED, State.WAITING_REPORTER)]
+
+
+def _handlers(case: Case) -> list:
+    if case.assignee_id:
+        return [case.assignee]
+    if case.state in (State.SUBMITTED,):
+        return services._receivers(case)
+    if case.state in (State.ACCEPTED, State.RETURNED) and case.owner_id:
+        return [case.owner]
+    return services.role_holders(case, case.assigned_role) if case.assigned_role else []
+
+
+def _remind(case: Case, field: str, now, title: str, users) -> bool:
+    """Mark and send one reminder; False when another sweep got there first."""
+    with transaction.atomic():
+        if not Case.objects.filter(pk=case.pk, **{f"{field}__isnull": True}).update(**{field: now}):
+            return False
+        services._event(case, actor=None, action="remind", at=now, note=title, public=False,
+                        data={"kind": field})
+        services._notify(case, kind="cases.reminder", title=title, body=case.title, users=users)
+    return True
+
+
+def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Reminders before deadlines, escalation of overdue cases one level up (supervisors told), follow-up call
+    tasks for results not rated within 3 days. Returns what it did, by kind."""
+    now = now or timezone.now()
+    done = {"response_reminders": 0, "resolution_reminders": 0, "escalated": 0, "overdue_reported": 0,
+            "follow_up_calls": 0, "mediation_follow_ups": 0}
+    base = Case.objects.select_related("category", "assignee", "owner", "reporter", "reporter_user")
+
+    for case in base.filter(state__in=AWAITING_RESPONSE, responded_at__isnull=True, response_reminded_at__isnull=True,
+                            paused_at__isnull=True, response_due_at__lte=now + RESPONSE_REMIND_BEFORE):
+        title = _("Case %(number)s needs a response by %(time)s.") % {
+            "number": case.number, "time": timezone.localtime(case.response_due_at).strftime("%m-%d %H:%M")}
+        done["response_reminders"] += _remind(case, "response_reminded_at", now, title, _handlers(case))
+
+    for case in base.filter(state__in=RUNNING, paused_at__isnull=True, resolution_reminded_at__isnull=True,
+                            resolution_due_at__gt=now, resolution_due_at__lte=now + RESOLUTION_REMIND_BEFORE):
+        title = _("Case %(number)s is due by %(time)s.") % {
+            "number": case.number, "time": timezone.localtime(case.resolution_due_at).strftime("%m-%d %H:%M")}
+        done["resolution_reminders"] += _remind(case, "resolution_reminded_at", now, title, _handlers(case))
+
+    for case in base.filter(state__in=RUNNING, paused_at__isnull=True, overdue_handled_at__isnull=True,
+                            resolution_due_at__lte=now):
+        kind = _overdue(case, now)
+        if kind:
+            done[kind] += 1
+
+    for case in base.filter(state=State.RESOLVED, feedback_requested_at__lte=now - services.FEEDBACK_WAIT):
+        if _follow_up(case, now):
+            done["follow_up_calls"] += 1
+    today = timezone.localtime(now).date()
+    for mediation in Mediation.objects.filter(outcome=MediationOutcome.AGREED, follow_up_due__lte=today,
+                                              followed_up_at__isnull=True).select_related("case", "peacemaker"):
+        if _mediation_reminder(mediation, now):
+            done["mediation_follow_ups"] += 1
+    if any(done.values()):
+        logger.info("cases_sweep: %s", done)
+    return done
+
+
+def _overdue(case: Case, now) -> str | None:
+    """Escalate an overdue case one level (telling both levels' supervisors), or at the top only report it."""
+    old_supervisors = services.supervisors_of(case)
+    can_escalate = workflow.next_level(case.level) and case.state in workflow.TRANSITIONS["escalate"].sources
+    if can_escalate:
+        try:
+            with transaction.atomic():
+                services.case_transition(actor=None, case=case, action="escalate", at=now,
+                                         expected_version=case.version,
+                                         note=_("Overdue: escalated one level automatically."))
+                services._notify(case, kind="cases.overdue", users=old_supervisors,
+                                 title=_("Case %(number)s was overdue and has been escalated.")
+                                 % {"number": case.number}, body=case.title)
+            return "escalated"
+        except ApplicationError:  # someone acted on it meanwhile: the next sweep looks again
+            return None
+    with transaction.atomic():
+        if not Case.objects.filter(pk=case.pk, overdue_handled_at__isnull=True).update(overdue_handled_at=now):
+            return None
+        services._event(case, actor=None, action="remind", at=now, public=False, data={"kind": "overdue"},
+                        note=_("Overdue."))
+        services._notify(case, kind="cases.overdue", users=old_supervisors + _handlers(case),
+                         title=_("Case %(number)s is overdue.") % {"number": case.number}, body=case.title)
+    return "overdue_reported"
+
+
+def _follow_up(case: Case, now) -> bool:
+    """A follow-up call task for the grid worker (once per round of the case)."""
+    if FollowUpCall.objects.filter(case=case, round=case.reopen_count).exists():
+        return False
+    caller = (services.role_holders(case, Role.GRID_WORKER) or services.supervisors_of(case, "compound")
+              or [case.owner])[0]
+    with transaction.atomic():
+        _row, created = FollowUpCall.objects.get_or_create(case=case, round=case.reopen_count,
+                                                           defaults={"assignee": caller, "due_at": now})
+        if not created:
+            return False
+        services._event(case, actor=None, action="follow_up_call", at=now, public=False,
+                        note=_("No rating within 3 days: a follow-up call is due."))
+        services._notify(case, kind="cases.follow_up_call", users=[caller],
+                         title=_("Call the reporter of case %(number)s") % {"number": case.number},
+                         body=case.title)
+    return True
+
+
+def _mediation_reminder(mediation: Mediation, now) -> bool:
+    """Tell the peacemaker the 30-day follow-up visit is due (once)."""
+    case = mediation.case
+    if case.events.filter(action="remind", data__kind="mediation_follow_up").exists():
+        return False
+    with transaction.atomic():
+        services._event(case, actor=None, action="remind", at=now, public=False,
+                        data={"kind": "mediation_follow_up"}, note=_("The follow-up visit is due."))
+        services._notify(case, kind="cases.mediation_follow_up", users=[mediation.peacemaker],
+                         title=_("Visit the parties of case %(number)s again") % {"number": case.number},
+                         body=case.title)
+    return True
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Cases past their resolution deadline with the clock running."""
+    return Q(state__in=RUNNING, paused_at__isnull=True, resolution_due_at__lt=now)
+
+
+@task()
+def cases_sweep_task() -> dict[str, int]:
+    """The sweep as a django-tasks task (enqueue it from a scheduler, or run ``manage.py cases_sweep --loop``)."""
+    return cases_sweep()

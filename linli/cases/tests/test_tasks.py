@@ -1,0 +1,104 @@
+"""The sweep: reminders, escalation of overdue cases, follow-up calls; idempotent."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from linli.cases import services
+from linli.cases.models import Case, FollowUpCall, Level, Rating, State
+from linli.cases.tasks import cases_sweep
+from linli.core.errors import ApplicationError
+from linli.notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def _in_progress(new_case, steward, **kwargs):
+    case = new_case(building=1, **kwargs)
+    services.case_transition(actor=case.owner, case=case, action="dispatch")
+    services.case_transition(actor=steward, case=case, action="start")
+    return case
+
+
+def test_an_overdue_case_is_escalated_once_and_supervisors_are_told(new_case, steward, branch, secretary):
+    case = _in_progress(new_case, steward)
+    now = case.resolution_due_at + dt.timedelta(minutes=5)
+    done = cases_sweep(now=now)
+    assert done["escalated"] >= 1
+    case.refresh_from_db()
+    assert (case.level, case.state, case.escalation_count) == (Level.COMMUNITY, State.ESCALATED, 1)
+    event = case.events.filter(action="escalate").get()
+    assert event.actor is None
+    assert Notification.objects.filter(recipient=secretary, kind="cases.escalate").exists()
+    assert Notification.objects.filter(recipient=branch, kind="cases.overdue").exists()
+    assert case.resolution_due_at > now  # the community gets its own deadline
+    cases_sweep(now=now)
+    case.refresh_from_db()
+    assert case.escalation_count == 1  # idempotent
+
+
+def test_at_the_street_an_overdue_case_is_reported_once(new_case, steward, secretary, street_officer):
+    case = _in_progress(new_case, steward)
+    services.case_transition(actor=steward, case=case, action="escalate", note="社区")
+    services.case_transition(actor=secretary, case=case, action="escalate", note="街道")
+    now = case.resolution_due_at + dt.timedelta(hours=1)
+    cases_sweep(now=now)
+    cases_sweep(now=now)
+    case.refresh_from_db()
+    assert case.level == Level.STREET and case.overdue_handled_at is not None
+    assert case.events.filter(action="remind", data__kind="overdue").count() == 1
+    assert Notification.objects.filter(recipient=street_officer, kind="cases.overdue",
+                                       title__contains=case.number).count() == 1
+
+
+def test_reminders_before_the_deadlines_are_sent_once(new_case, steward):
+    case = _in_progress(new_case, steward)
+    now = case.resolution_due_at - dt.timedelta(hours=3)
+    cases_sweep(now=now)
+    cases_sweep(now=now)
+    assert Notification.objects.filter(recipient=steward, kind="cases.reminder",
+                                       title__contains=case.number).count() == 1
+    case.refresh_from_db()
+    assert case.resolution_reminded_at == now
+
+
+def test_a_paused_case_is_not_escalated(new_case, steward):
+    case = _in_progress(new_case, steward)
+    services.case_transition(actor=steward, case=case, action="ask_reporter", note="请补充照片")
+    cases_sweep(now=case.resolution_due_at + dt.timedelta(days=2))
+    case.refresh_from_db()
+    assert case.state == State.WAITING_REPORTER and case.escalation_count == 0
+
+
+def test_no_rating_in_three_days_makes_a_follow_up_call_then_the_answer_closes(new_case, steward, grid1):
+    case = _in_progress(new_case, steward)
+    services.case_transition(actor=steward, case=case, action="resolve", note="已修")
+    cases_sweep(now=timezone.now() + dt.timedelta(days=2))
+    assert not FollowUpCall.objects.filter(case=case).exists()
+    cases_sweep(now=timezone.now() + dt.timedelta(days=3, hours=1))
+    cases_sweep(now=timezone.now() + dt.timedelta(days=3, hours=2))
+    call = FollowUpCall.objects.get(case=case)
+    assert call.assignee == grid1
+    assert Notification.objects.filter(recipient=grid1, kind="cases.follow_up_call",
+                                       title__contains=case.number).count() == 1
+    with pytest.raises(ApplicationError) as err:
+        services.follow_up_call_record(actor=grid1, call=call, reached=True)
+    assert err.value.field == "rating"
+    services.follow_up_call_record(actor=grid1, call=call, reached=True, rating=Rating.SATISFIED, comment="满意")
+    case.refresh_from_db()
+    assert case.state == State.CLOSED and case.feedbacks.get().source == "phone_call"
+
+
+def test_an_unreached_reporter_still_closes_the_case(new_case, steward, grid1):
+    case = _in_progress(new_case, steward)
+    services.case_transition(actor=steward, case=case, action="resolve", note="已修")
+    cases_sweep(now=timezone.now() + dt.timedelta(days=4))
+    services.follow_up_call_record(actor=grid1, call=FollowUpCall.objects.get(case=case), reached=False)
+    assert Case.objects.get(pk=case.pk).state == State.CLOSED
+
+
+def test_the_command_runs_the_sweep(capsys):
+    call_command("cases_sweep")
+    assert "escalated=" in capsys.readouterr().out
