@@ -117,3 +117,62 @@ def pytest_terminal_summary(terminalreporter):
             "run. Install Debian's chromium package to run them.",
             red=True,
         )
+
+
+# --- cases pages, metrics and Open311 (linli/cases/views.py, linli/metrics, linli/open311) ------------------------
+
+
+@pytest.fixture
+def leak_category(db):
+    """A "leaking pipe" category (the demo's when it has one)."""
+    from linli.cases.models import Category
+
+    return Category.objects.filter(code__in=["water", "leak"]).order_by("code").first() or Category.objects.create(
+        code="leak", name_zh="漏水", name_en="Leak", sort_order=1)
+
+
+@pytest.fixture
+def resident_account(db, demo):
+    """``resident_account(building_code)``: the account of a current resident of that building of the demo."""
+    from linli.accounts.models import LinkMethod
+    from linli.accounts.services import resident_account_for
+    from linli.places.tests.factories import resident_in
+
+    def make(building_code="2"):
+        resident = resident_in(demo, building_code)
+        return resident_account_for(resident=resident, method=LinkMethod.PHONE), resident
+
+    return make
+
+
+@pytest.fixture
+def jpeg():
+    """``jpeg(name)``: a small real JPEG upload."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    def make(name="photo.jpg"):
+        out = io.BytesIO()
+        Image.new("RGB", (32, 24), (200, 30, 30)).save(out, format="JPEG")
+        return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
+
+    return make
+
+
+@pytest.fixture
+def reported_case(db, demo, leak_category):
+    """``reported_case(building_code, actor=None, **fields)``: a case phoned in for a unit of that building (no
+    actor: still to be triaged)."""
+    from linli.cases.services import case_create
+    from linli.places.tests.factories import unit_in
+
+    def make(building_code="2", actor=None, **fields):
+        fields.setdefault("description", "厨房水管漏水，地面全是水")
+        fields.setdefault("reporter_name", "王先生")
+        fields.setdefault("channel", "phone")
+        return case_create(actor=actor, category=fields.pop("category", leak_category),
+                           place=fields.pop("place", None) or unit_in(demo, building_code), **fields)
+
+    return make

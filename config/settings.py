@@ -47,17 +47,24 @@ INSTALLED_APPS = [
     "linli.places",
     "linli.overview",
     "linli.notify",
+    "linli.cases",
+    "linli.open311",
+    "linli.metrics",
+    "linli.org",
     "linli.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "linli.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.core.security.IdleTimeoutMiddleware",
+    "linli.accounts.middleware.ResidentAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -78,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "linli.core.context_processors.linli",
+                "linli.accounts.context_processors.security",
             ],
         },
     }
@@ -112,7 +120,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-SESSION_COOKIE_AGE = 8 * 3600
+# --- account security (docs/security.md) ---
+AUTHENTICATION_BACKENDS = ["linli.accounts.backends.LockoutModelBackend"]  # 5 failures → 15 min lock-out
+SESSION_COOKIE_AGE = 8 * 3600  # the absolute limit of a session
+LINLI_SESSION_IDLE_SECONDS = int(os.environ.get("LINLI_SESSION_IDLE_SECONDS", str(30 * 60)))  # idle → signed out
+LINLI_HTTPS = os.environ.get("LINLI_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LINLI_HTTPS
+if LINLI_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = os.environ.get("LINLI_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("LINLI_HSTS_SECONDS", "31536000"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

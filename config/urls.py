@@ -3,12 +3,19 @@
 from django.urls import include, path
 
 from linli.api.api import api
+from linli.cases.urls import resident_urlpatterns as cases_resident_urls
 
 urlpatterns = [
     path("", include("linli.overview.urls")),
     path("accounts/", include("linli.accounts.urls")),
+    path("", include("linli.accounts.urls_top")),  # /me/ (residents' portal) and /audit/
     path("places/", include("linli.places.urls")),
     path("notifications/", include("linli.notify.urls")),
+    path("org/", include("linli.org.urls")),
+    path("cases/", include("linli.cases.urls")),
+    path("me/cases/", include(cases_resident_urls)),  # residents' case pages live in their portal
+    path("metrics/", include("linli.metrics.urls")),
+    path("open311/v2/", include("linli.open311.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

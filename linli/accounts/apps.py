@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "linli.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from linli.accounts import signals  # noqa: F401  (connects the sign-in audit)

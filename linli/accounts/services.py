@@ -1,15 +1,35 @@
-"""Writes for accounts: users, roles at a place node, API tokens. Each is audited."""
+"""Writes for accounts: users, roles at a place node, API tokens, resident accounts (phone codes, invitations),
+two-factor devices, and the audited reveal of personal data. Each is audited."""
 
+import datetime as dt
+import hmac
+import os
 import secrets
 
+import pyotp
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.accounts.models import ApiToken, Role, RoleAssignment, User
+from linli.accounts.models import (
+    ApiToken,
+    AttemptKind,
+    InvitationCode,
+    LinkMethod,
+    ResidentLink,
+    Role,
+    RoleAssignment,
+    SignInAttempt,
+    SignInCode,
+    TotpDevice,
+    User,
+)
 from linli.core.audit import audit
+from linli.core.crypto import decrypt, encrypt, keyed_hash, mask_phone
 from linli.core.errors import ApplicationError
-from linli.places.models import Grid, Place, PlaceKind
+from linli.notify.services import outbound_send
+from linli.places.models import Grid, Place, PlaceKind, Resident
 
 #: The kind of node each role is held at.
 ROLE_PLACE_KINDS = {
@@ -81,3 +101,338 @@ def token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- resident accounts: phone sign-in codes and household invitation codes ---------------------------------------
+
+#: Invitation codes: 8 characters without the ones people misread (0/O, 1/I/L).
+INVITATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITATION_LENGTH = 8
+CODE_TTL = dt.timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+CODE_MIN_INTERVAL = dt.timedelta(seconds=60)
+CODE_PER_HOUR = 5
+CODE_PER_ADDRESS_PER_HOUR = 30
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+CLAIM_FAILURES_PER_ADDRESS = 10
+
+
+def normalise_phone(value: str) -> str:
+    """A mainland mobile number as 11 digits, or an error naming the field."""
+    digits = "".join(ch for ch in (value or "") if ch.isdigit())
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) != 11 or not digits.startswith("1"):
+        raise ApplicationError(_("Mobile phone: enter the 11 digits of a mainland mobile number."), field="phone")
+    return digits
+
+
+def _code_hash(phone_hash: str, code: str) -> str:
+    return keyed_hash(f"signin:{phone_hash}:{code}")
+
+
+def attempt_record(*, kind: str, username: str = "", ip: str | None = None, succeeded: bool) -> None:
+    """Count an attempt for lock-out and rate limits (kept outside the caller's transaction on purpose: a failure
+    must be counted even though the caller then raises)."""
+    SignInAttempt.objects.create(kind=kind, username=username[:150], ip_address=ip or None, succeeded=succeeded)
+
+
+def is_locked_out(*, kind: str, username: str = "", ip: str | None = None,
+                  failures: int = LOCKOUT_FAILURES) -> bool:
+    """True after ``failures`` failed attempts of ``kind`` within 15 minutes, by username or by client address."""
+    recent = SignInAttempt.objects.filter(kind=kind, succeeded=False, created_at__gte=timezone.now() - LOCKOUT_WINDOW)
+    if username and recent.filter(username=username).count() >= failures:
+        return True
+    return bool(ip) and recent.filter(ip_address=ip).count() >= failures
+
+
+def user_place_path(user) -> str:
+    """Where a user's audit events belong: their first role's place, or a resident's unit."""
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    if getattr(user, "is_resident", False):
+        link = ResidentLink.objects.filter(user=user, ended_at__isnull=True).select_related("resident").first()
+        return link.resident.path if link else ""
+    assignment = RoleAssignment.objects.filter(user=user, ended_at__isnull=True).select_related("place").first()
+    return assignment.place.path if assignment else ""
+
+
+@transaction.atomic
+def signin_code_request(*, phone: str, ip: str | None = None) -> None:
+    """Send a 6-digit sign-in code to ``phone`` if it is a current resident's number.
+
+    Whether the number is in the register or not, the caller sees the same answer (nobody learns who lives here);
+    a number not in the register gets no text. At most one code a minute and five an hour per number.
+    """
+    phone = normalise_phone(phone)
+    phone_hash = keyed_hash(phone)
+    now = timezone.now()
+    recent = SignInCode.objects.filter(phone_hash=phone_hash, created_at__gte=now - dt.timedelta(hours=1))
+    if recent.filter(created_at__gte=now - CODE_MIN_INTERVAL).exists():
+        raise ApplicationError(_("Mobile phone: a code was sent less than a minute ago. Please wait a minute."),
+                               field="phone", code="rate_limited")
+    if recent.count() >= CODE_PER_HOUR:
+        raise ApplicationError(_("Mobile phone: too many codes were asked for this number. Try again in an hour."),
+                               field="phone", code="rate_limited")
+    if ip and SignInCode.objects.filter(ip_address=ip, created_at__gte=now - dt.timedelta(hours=1)).count() \
+            >= CODE_PER_ADDRESS_PER_HOUR:
+        raise ApplicationError(_("Mobile phone: too many codes were asked from this network. Try again later."),
+                               field="phone", code="rate_limited")
+    resident = (Resident.objects.filter(phone_hash=phone_hash, is_current=True).select_related("unit")
+                .order_by("id").first())
+    code = f"{secrets.randbelow(10**6):06d}"
+    SignInCode.objects.create(phone_hash=phone_hash, code_hash=_code_hash(phone_hash, code), resident=resident,
+                              expires_at=now + CODE_TTL, ip_address=ip or None)
+    audit(actor=None, action="sign_in.code_requested", target=resident, place_path=resident.path if resident else "",
+          data={"phone": mask_phone(phone), "in_register": resident is not None})
+    if resident is not None:
+        outbound_send(to=phone, kind="sign_in_code", place_path=resident.path,
+                      body=_("Linli sign-in code: %(code)s. It is valid for 10 minutes. Never tell it to anyone.")
+                      % {"code": code})
+
+
+def signin_code_verify(*, phone_hash: str, phone_masked: str = "", code: str, ip: str | None = None) -> User:
+    """The resident account for the phone whose keyed hash is ``phone_hash`` (the sign-in page keeps the hash in
+    the session, not the number) once ``code`` matches the latest unexpired code sent to it.
+
+    A code expires after 10 minutes and dies after 5 wrong tries; each is used once.
+    """
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    now = timezone.now()
+    row = (SignInCode.objects.filter(phone_hash=phone_hash, used_at__isnull=True, expires_at__gt=now)
+           .order_by("-created_at", "-id").first())
+    expired = _("Code: it has expired or was not asked for. Ask for a new code.")
+    if row is None:
+        attempt_record(kind=AttemptKind.PHONE_CODE, username=phone_hash, ip=ip, succeeded=False)
+        raise ApplicationError(expired, field="code")
+    if row.attempts >= CODE_MAX_ATTEMPTS:
+        raise ApplicationError(_("Code: too many wrong tries. Ask for a new code."), field="code")
+    if len(code) != 6 or not hmac.compare_digest(row.code_hash, _code_hash(phone_hash, code)) \
+            or row.resident_id is None:
+        SignInCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        attempt_record(kind=AttemptKind.PHONE_CODE, username=phone_hash, ip=ip, succeeded=False)
+        audit(actor=None, action="sign_in.failed", target=row.resident,
+              place_path=row.resident.path if row.resident_id else "",
+              data={"method": "phone_code", "phone": phone_masked})
+        raise ApplicationError(_("Code: the code is wrong."), field="code")
+    with transaction.atomic():
+        if SignInCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now) != 1:
+            raise ApplicationError(expired, field="code")  # used by a request that raced this one
+        resident = Resident.objects.select_related("unit").get(pk=row.resident_id)
+        if not resident.is_current:
+            raise ApplicationError(expired, field="code")
+        user = resident_account_for(resident=resident, method=LinkMethod.PHONE)
+    attempt_record(kind=AttemptKind.PHONE_CODE, username=phone_hash, ip=ip, succeeded=True)
+    return user
+
+
+@transaction.atomic
+def resident_account_for(*, resident: Resident, method: str) -> User:
+    """The account linked to ``resident``, created (no password, no role) and linked on first use."""
+    link = (ResidentLink.objects.select_for_update().filter(resident=resident, ended_at__isnull=True)
+            .select_related("user").first())
+    if link is not None:
+        return link.user
+    username = f"r{resident.pk}"
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, display_name=resident.name, is_resident=True)
+        user.set_unusable_password()
+        user.save()
+        audit(actor=None, action="user.created", target=user, place_path=resident.path,
+              data={"resident_account": True})
+    ResidentLink.objects.create(user=user, resident=resident, method=method)
+    audit(actor=user, action="resident.account_linked", target=resident, place_path=resident.path,
+          data={"method": method})
+    return user
+
+
+def _new_invitation_code() -> str:
+    while True:
+        code = "".join(secrets.choice(INVITATION_ALPHABET) for _i in range(INVITATION_LENGTH))
+        if not InvitationCode.objects.filter(code=code).exists():
+            return code
+
+
+@transaction.atomic
+def invitation_issue(*, actor, unit: Place) -> InvitationCode:
+    """A new invitation code for ``unit``; the unit's earlier unused code is revoked."""
+    if unit.kind != PlaceKind.UNIT:
+        raise ApplicationError(_("Unit: invitation codes are issued for units."), field="unit")
+    now = timezone.now()
+    revoked = InvitationCode.objects.filter(unit=unit, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now)
+    invitation = InvitationCode.objects.create(unit=unit, path=unit.path, code=_new_invitation_code(),
+                                               created_by=actor if getattr(actor, "pk", None) else None)
+    audit(actor=actor, action="invitation.issued", target=invitation, place_path=unit.path,
+          data={"unit": unit.name, "revoked_earlier": revoked})
+    return invitation
+
+
+@transaction.atomic
+def invitations_ensure(*, actor, units) -> dict[int, InvitationCode]:
+    """An active invitation code for each of ``units`` (dwellings), creating the missing ones in one insert."""
+    units = [u for u in units if u.kind == PlaceKind.UNIT]
+    active = {inv.unit_id: inv for inv in InvitationCode.objects.filter(
+        unit__in=units, used_at__isnull=True, revoked_at__isnull=True)}
+    missing = [u for u in units if u.pk not in active]
+    if missing:
+        taken = set(InvitationCode.objects.values_list("code", flat=True))
+        rows = []
+        for unit in missing:
+            code = _new_invitation_code_avoiding(taken)
+            rows.append(InvitationCode(unit=unit, path=unit.path, code=code,
+                                       created_by=actor if getattr(actor, "pk", None) else None))
+        InvitationCode.objects.bulk_create(rows)
+        for row in InvitationCode.objects.filter(unit__in=missing, used_at__isnull=True, revoked_at__isnull=True):
+            active[row.unit_id] = row
+        common = os.path.commonprefix([u.path for u in missing])
+        common = common[: common.rfind("/") + 1]  # the deepest place holding every unit
+        audit(actor=actor, action="invitation.issued", place_path=common, data={"count": len(missing)})
+    return active
+
+
+def _new_invitation_code_avoiding(taken: set[str]) -> str:
+    while True:
+        code = "".join(secrets.choice(INVITATION_ALPHABET) for _i in range(INVITATION_LENGTH))
+        if code not in taken:
+            taken.add(code)
+            return code
+
+
+def invitation_claim(*, code: str, phone: str, ip: str | None = None) -> User:
+    """Link the resident whose phone is ``phone`` to an account, with their household's invitation ``code``.
+
+    The phone must be that of a current resident of the invitation's unit; a code is used once. The same answer
+    for a wrong code and a wrong phone, and at most 10 failures per address in 15 minutes.
+    """
+    if is_locked_out(kind=AttemptKind.INVITATION, ip=ip, failures=CLAIM_FAILURES_PER_ADDRESS):
+        raise ApplicationError(_("Invitation code: too many wrong tries from this network. Try again in 15 "
+                                 "minutes."), field="code", code="rate_limited")
+    compact = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    if len(compact) != INVITATION_LENGTH:
+        raise ApplicationError(_("Invitation code: enter the 8 letters and digits printed on the card."),
+                               field="code")
+    phone = normalise_phone(phone)
+    invitation = (InvitationCode.objects.filter(code=compact, used_at__isnull=True, revoked_at__isnull=True)
+                  .select_related("unit").first())
+    resident = None
+    if invitation is not None:
+        resident = (Resident.objects.filter(unit=invitation.unit, is_current=True, household__is_current=True,
+                                            phone_hash=keyed_hash(phone)).order_by("id").first())
+    mismatch = _("Invitation code: the code and the mobile number do not match the register. Check both, or ask "
+                 "your grid worker.")
+    if resident is None:
+        attempt_record(kind=AttemptKind.INVITATION, ip=ip, succeeded=False)
+        audit(actor=None, action="invitation.claim_failed", target=invitation,
+              place_path=invitation.path if invitation else "", data={"phone": mask_phone(phone)})
+        raise ApplicationError(mismatch, field="code")
+    with transaction.atomic():
+        now = timezone.now()
+        if InvitationCode.objects.filter(pk=invitation.pk, used_at__isnull=True, revoked_at__isnull=True).update(
+                used_at=now) != 1:
+            raise ApplicationError(mismatch, field="code")
+        user = resident_account_for(resident=resident, method=LinkMethod.INVITATION)
+        InvitationCode.objects.filter(pk=invitation.pk).update(used_by=user)
+        audit(actor=user, action="invitation.claimed", target=invitation, place_path=invitation.path,
+              data={"resident": resident.pk})
+    attempt_record(kind=AttemptKind.INVITATION, ip=ip, succeeded=True)
+    return user
+
+
+# --- personal data: staff views and reveals ----------------------------------------------------------------------
+
+
+def resident_view_record(*, actor, resident: Resident) -> None:
+    """Record that a staff member opened a resident's page (the resident can see who looked)."""
+    audit(actor=actor, action="resident.viewed", target=resident, place_path=resident.path)
+
+
+@transaction.atomic
+def personal_data_reveal(*, actor, resident: Resident) -> dict[str, str]:
+    """The plaintext ID and phone numbers of ``resident``; the caller has checked the permission and the
+    two-factor session. Audited as ``personal_data.revealed``."""
+    from linli.accounts.permissions import may_reveal
+
+    if not may_reveal(actor):
+        raise ApplicationError(_("Your role may not see personal numbers."), code="forbidden")
+    audit(actor=actor, action="personal_data.revealed", target=resident, place_path=resident.path,
+          data={"fields": ["id_number", "phone"]})
+    return {"id_number": decrypt(resident.id_number_encrypted), "phone": decrypt(resident.phone_encrypted)}
+
+
+# --- two-factor sign-in (TOTP) -----------------------------------------------------------------------------------
+
+TOTP_ISSUER = "Linli"
+
+
+def totp_device_start(*, user: User) -> TotpDevice:
+    """The user's authenticator device: a new unconfirmed secret unless one is confirmed already."""
+    device = TotpDevice.objects.filter(user=user).first()
+    if device is not None and device.confirmed_at is not None:
+        return device
+    if device is None:
+        device = TotpDevice.objects.create(user=user, secret_encrypted=encrypt(pyotp.random_base32()))
+    return device
+
+
+def totp_secret(device: TotpDevice) -> str:
+    return decrypt(device.secret_encrypted)
+
+
+def totp_uri(device: TotpDevice) -> str:
+    return pyotp.TOTP(totp_secret(device)).provisioning_uri(name=device.user.username, issuer_name=TOTP_ISSUER)
+
+
+def _totp_match(device: TotpDevice, code: str) -> int | None:
+    """The time step ``code`` belongs to (now ± 30 s), if it matches and was not used before."""
+    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(totp_secret(device))
+    now = timezone.now()
+    for offset in (0, -1, 1):
+        at = now + dt.timedelta(seconds=30 * offset)
+        if hmac.compare_digest(totp.at(at), code):
+            step = totp.timecode(at)
+            return step if step > device.last_used_step else None
+    return None
+
+
+def totp_check(*, user: User, code: str, ip: str | None = None, confirm: bool = False) -> TotpDevice:
+    """Check a code from the user's authenticator (confirming the device on enrolment); 5 wrong codes in 15
+    minutes lock two-factor sign-in for 15 minutes."""
+    if is_locked_out(kind=AttemptKind.TOTP, username=user.username):
+        raise ApplicationError(_("Code: too many wrong codes. Try again in 15 minutes."), field="code",
+                               code="locked")
+    device = TotpDevice.objects.filter(user=user).first()
+    if device is None or (device.confirmed_at is None and not confirm):
+        raise ApplicationError(_("Code: set up two-factor sign-in first."), field="code")
+    step = _totp_match(device, code)
+    if step is None:
+        attempt_record(kind=AttemptKind.TOTP, username=user.username, ip=ip, succeeded=False)
+        audit(actor=user, action="two_factor.failed", place_path=user_place_path(user))
+        raise ApplicationError(_("Code: the code is wrong or was used already."), field="code")
+    with transaction.atomic():
+        device.last_used_step = step
+        fields = ["last_used_step"]
+        if device.confirmed_at is None:
+            device.confirmed_at = timezone.now()
+            fields.append("confirmed_at")
+            audit(actor=user, action="two_factor.enrolled", target=device, place_path=user_place_path(user))
+        else:
+            audit(actor=user, action="two_factor.verified", place_path=user_place_path(user))
+        device.save(update_fields=fields)
+    attempt_record(kind=AttemptKind.TOTP, username=user.username, ip=ip, succeeded=True)
+    return device
+
+
+def has_totp(user) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def invitation_print_record(*, actor, building: Place, count: int) -> None:
+    """Printing a building's invitation cards is recorded (the cards let people claim households)."""
+    audit(actor=actor, action="invitation.printed", target=building, place_path=building.path,
+          data={"units": count})

@@ -66,6 +66,18 @@ def ensure_demo(stdout=None) -> dict:
         scope = {"community": community.name, "compound": compound.name}.get(where) or grids[where].name
         users.append({"role": role.value, "username": username, "password": DEMO_PASSWORD, "token": token,
                       "scope": scope})
+    from linli.org.demo import ensure_org_demo  # the party organisation and steward teams (linli/org/demo.py)
+
+    users += ensure_org_demo(compound=compound, previous=previous)
+    from linli.cases.demo import ensure_cases_demo  # categories, routing, handlers, a year of cases (cases/demo.py)
+
+    ensure_cases_demo(compound)
     document = {"users": users}
+    from linli.accounts.demo import ensure_accounts_demo  # invitation codes, a resident account (accounts/demo.py)
+
+    document["residents"] = ensure_accounts_demo(compound)
+    from linli.open311.services import ensure_open311_demo  # the demo's Open311 key (linli/open311/services.py)
+
+    document["open311_api_key"] = ensure_open311_demo(path=path)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2))
     return document

@@ -11,9 +11,12 @@ from typing import Literal
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from linli.accounts.permissions import SENSITIVE_TAGS, may_see_sensitive_tags, visible_tags
 from linli.api.pagination import Pagination
 from linli.places import selectors
 from linli.places.models import Household, Merchant, Occupancy, Place, Resident, Tag, UnitUse
@@ -139,8 +142,11 @@ class ResidentOut(Schema):
         return _age(obj.birth_date, timezone.localdate())
 
     @staticmethod
-    def resolve_tags(obj: Resident) -> list[str]:
-        return sorted(obj.tag_values)
+    def resolve_tags(obj: Resident, context) -> list[str]:
+        """Sensitive tags (health, disability) only for roles holding ``view_sensitive_tags``."""
+        request = (context or {}).get("request")
+        user = getattr(request, "auth", None) if request is not None else None
+        return sorted(visible_tags(user, obj.tag_values))
 
     @staticmethod
     def resolve_unit_name(obj: Resident) -> str:
@@ -304,7 +310,10 @@ def resident_list(
     current: CurrentFilter = "true",
 ):
     """Residents in scope, found by name, mobile phone or ID number and narrowed by tag and building. Phone and ID
-    numbers are answered masked."""
+    numbers are answered masked; the sensitive tags (health, disability) are neither shown nor searchable for roles
+    that may not see them (403)."""
+    if tag in SENSITIVE_TAGS and not may_see_sensitive_tags(_user(request)):
+        raise HttpError(403, _("Your role may not see or search this tag."))
     return selectors.resident_search(
         user=_user(request), q=q, tag=tag or "", building=_building(request, building), current=CURRENT[current]
     )

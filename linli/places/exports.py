@@ -18,6 +18,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from linli.accounts.permissions import visible_tags
 from linli.core import idnumbers
 from linli.core.audit import audit
 from linli.places import selectors
@@ -79,7 +80,8 @@ def _rows(kind: str, *, user, compound: Place) -> Iterator[list]:
         for r in residents.iterator(chunk_size=CHUNK):
             yield [*_address(r.unit), r.name, GENDER.label(r.gender), r.birth_date, ID_TYPE.label(r.id_type),
                    r.id_number_masked, r.phone_masked, RELATION.label(r.relation),
-                   REGISTRATION.label(r.registration), r.moved_in_on, tag_labels(r.tag_values)]
+                   REGISTRATION.label(r.registration), r.moved_in_on,
+                   tag_labels(visible_tags(user, r.tag_values))]  # health tags: only for roles allowed
     elif kind == ImportKind.MERCHANTS:
         merchants = selectors.merchant_list(user=user).filter(**inside).select_related("unit__building")
         for m in merchants.iterator(chunk_size=CHUNK):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit"),
     path("residents/", views.resident_list, name="residents"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
+    path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("merchants/", views.merchant_list, name="merchants"),
     path("grids/", views.grid_list, name="grids"),
     # Excel import and export (linli/places/urls_io.py)

@@ -7,13 +7,17 @@ drop the old keys. The keyed hashes do not change (they use ``LINLI_HASH_KEY``).
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from linli.accounts.models import TotpDevice
 from linli.core import crypto
+from linli.notify.models import OutboundMessage
 from linli.places.models import Merchant, Resident
 
 #: (model, encrypted fields) for every table holding encrypted personal data.
 ENCRYPTED = [
     (Resident, ["id_number_encrypted", "phone_encrypted"]),
     (Merchant, ["contact_phone_encrypted"]),
+    (OutboundMessage, ["to_encrypted"]),
+    (TotpDevice, ["secret_encrypted"]),
 ]
 
 

@@ -1,0 +1,140 @@
+"""Staff sign-in (with lock-out), two-factor enrolment and verification, and the invitation cards to print."""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from linli.accounts import services
+from linli.accounts.models import AttemptKind
+from linli.accounts.permissions import ISSUE_INVITATIONS, TWO_FACTOR_SESSION_KEY, has_perm, may_reveal
+from linli.core.errors import ApplicationError
+from linli.places import selectors as places
+from linli.places.models import UnitUse
+
+
+class LockoutAuthenticationForm(auth_forms.AuthenticationForm):
+    """Django's sign-in form, which says so when the username or the address is locked out."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "locked": gettext_lazy("Too many failed sign-ins. Sign-in is locked for 15 minutes."),
+    }
+
+    locked = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if username and services.is_locked_out(kind=AttemptKind.PASSWORD, username=username, ip=ip):
+            # Counted like a failure, so that hammering a locked account keeps it locked.
+            services.attempt_record(kind=AttemptKind.PASSWORD, username=username, ip=ip, succeeded=False)
+            self.locked = True
+            raise ValidationError(self.error_messages["locked"], code="locked")
+        return super().clean()
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LockoutAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if services.has_totp(form.get_user()):
+            return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': response.url})}")
+        return response
+
+
+def _ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+def two_factor(request):
+    """Two-factor sign-in: enrol an authenticator app (QR code and secret), or see that it is on."""
+    device = services.totp_device_start(user=request.user)
+    if request.method == "POST" and device.confirmed_at is None:
+        try:
+            services.totp_check(user=request.user, code=request.POST.get("code", ""), ip=_ip(request), confirm=True)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            request.session[TWO_FACTOR_SESSION_KEY] = timezone.now().isoformat()
+            messages.success(request, _("Two-factor sign-in is on."))
+            return redirect("accounts:two_factor")
+    context = {"device": device, "required": may_reveal(request.user),
+               "verified": bool(request.session.get(TWO_FACTOR_SESSION_KEY))}
+    if device.confirmed_at is None:
+        uri = services.totp_uri(device)
+        context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for your authenticator"))
+        context["secret"] = services.totp_secret(device)
+    return render(request, "accounts/two_factor.html", context)
+
+
+@login_required
+def two_factor_verify(request):
+    """Enter a code from the authenticator app; the session may then reveal personal numbers."""
+    next_url = _safe_next(request, reverse("overview:home"))
+    if not services.has_totp(request.user):
+        return redirect("accounts:two_factor")
+    if request.method == "POST":
+        try:
+            services.totp_check(user=request.user, code=request.POST.get("code", ""), ip=_ip(request))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            request.session[TWO_FACTOR_SESSION_KEY] = timezone.now().isoformat()
+            return redirect(next_url)
+    return render(request, "accounts/two_factor_verify.html", {"next": next_url})
+
+
+@login_required
+def invitation_print(request, pk: int):
+    """One card per dwelling of a building (within scope): the household's invitation code and a QR code."""
+    building = places.get_building_for_user(user=request.user, pk=pk)
+    if not has_perm(request.user, ISSUE_INVITATIONS):
+        raise PermissionDenied
+    units = list(places.unit_list(user=request.user, building=building, use=UnitUse.DWELLING))
+    codes = services.invitations_ensure(actor=request.user, units=units)
+    services.invitation_print_record(actor=request.user, building=building, count=len(units))
+    claim_url = request.build_absolute_uri(reverse("me:claim"))
+    cards = []
+    for unit in units:
+        code = codes[unit.pk].code
+        qr = segno.make(f"{claim_url}?code={code}", error="m").svg_inline(scale=2)
+        cards.append({"unit": unit, "code": code, "qr": qr})
+    return render(request, "accounts/invitation_print.html", {
+        "building": building, "cards": cards, "claim_url": claim_url,
+        "trail": places.ancestors(building) + [building],
+    })
+
+
+@login_required
+def invitation_reissue(request, pk: int):
+    """A new code for one unit (the old one stops working): for a lost card."""
+    if request.method != "POST":
+        raise PermissionDenied
+    unit = places.get_unit_for_user(user=request.user, pk=pk)
+    if not has_perm(request.user, ISSUE_INVITATIONS):
+        raise PermissionDenied
+    invitation = services.invitation_issue(actor=request.user, unit=unit)
+    messages.success(request, _("New invitation code for %(unit)s: %(code)s") % {"unit": unit.name,
+                                                                                 "code": invitation.code})
+    return redirect("places:unit", pk=unit.pk)
+

@@ -1,0 +1,103 @@
+"""The resident's own pages (phone first): sign in with a code, claim a household, see what is held about you."""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.accounts import selectors, services
+from linli.core.crypto import keyed_hash, mask_phone
+from linli.core.errors import ApplicationError
+
+BACKEND = "linli.accounts.backends.LockoutModelBackend"
+PHONE_SESSION_KEY = "linli_signin_phone"  # the keyed hash and the masked number, never the number itself
+
+
+def _ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def _sign_in(request, user, method: str):
+    request.linli_sign_in_method = method  # read by the sign-in audit (linli.accounts.signals)
+    login(request, user, backend=BACKEND)
+
+
+def sign_in(request):
+    """Step 1: the mobile number. The same answer whether or not it is in the register."""
+    if request.user.is_authenticated and getattr(request.user, "is_resident", False):
+        return redirect("me:home")
+    error = None
+    phone = ""
+    if request.method == "POST":
+        phone = request.POST.get("phone", "").strip()
+        try:
+            number = services.normalise_phone(phone)
+            services.signin_code_request(phone=number, ip=_ip(request))
+        except ApplicationError as exc:
+            error = exc
+        else:
+            request.session[PHONE_SESSION_KEY] = {"hash": keyed_hash(number), "masked": mask_phone(number)}
+            return redirect("me:sign_in_code")
+    return render(request, "accounts/me_sign_in.html", {"error": error, "phone": phone}, status=400 if error else 200)
+
+
+def sign_in_code(request):
+    """Step 2: the 6-digit code sent by text."""
+    pending = request.session.get(PHONE_SESSION_KEY)
+    if not pending:
+        return redirect("me:sign_in")
+    error = None
+    if request.method == "POST":
+        try:
+            user = services.signin_code_verify(phone_hash=pending["hash"], phone_masked=pending["masked"],
+                                               code=request.POST.get("code", ""), ip=_ip(request))
+        except ApplicationError as exc:
+            error = exc
+        else:
+            _sign_in(request, user, "phone_code")
+            return redirect("me:home")
+    return render(request, "accounts/me_sign_in_code.html", {"error": error, "masked": pending["masked"]},
+                  status=400 if error else 200)
+
+
+def claim(request):
+    """Claim a household with the invitation code from the grid worker's card, and one's mobile number."""
+    error = None
+    code = request.POST.get("code", request.GET.get("code", "")).strip().upper()
+    phone = request.POST.get("phone", "").strip()
+    if request.method == "POST":
+        try:
+            user = services.invitation_claim(code=code, phone=phone, ip=_ip(request))
+        except ApplicationError as exc:
+            error = exc
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            _sign_in(request, user, "invitation")
+            messages.success(request, _("Welcome! Your account is linked to your household."))
+            return redirect("me:home")
+    return render(request, "accounts/me_claim.html", {"error": error, "code": code, "phone": phone},
+                  status=400 if error else 200)
+
+
+@login_required(login_url="me:sign_in")
+def home(request):
+    """The resident's household and what Linli holds about them — nothing else."""
+    resident = selectors.resident_of(request.user)
+    if resident is None:
+        if not getattr(request.user, "is_resident", False):
+            return redirect("overview:home")  # staff have no household page of their own
+        return render(request, "accounts/me_home.html", {"resident": None})
+    return render(request, "accounts/me_home.html", {
+        "resident": resident,
+        "members": selectors.household_members(resident=resident),
+        "looks": selectors.who_looked(resident=resident),
+    })
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("me:sign_in")
