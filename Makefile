@@ -13,6 +13,7 @@ demo: setup
 	@echo "Linli is at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker --interval 1 >var/worker.log 2>&1 & \
+	  $(BIN)/python manage.py cases_sweep --loop >var/sweep.log 2>&1 & \
 	  $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 ## Set up, then run the whole suite (SQLite, or PostgreSQL when DATABASE_URL says so).

@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
+from linli.cases.api import router as cases_router
 from linli.core.errors import ApplicationError
 from linli.places.api import router as places_router
 
@@ -122,3 +123,4 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("", places_router)
+api.add_router("/", cases_router)

@@ -1,0 +1,78 @@
+"""Cases over JSON: list, detail, create with an idempotency key, transitions (a stale version → 409), scope."""
+
+import pytest
+
+from linli.cases.models import Case, State
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/cases/"
+
+
+def _auth(token):
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_create_is_idempotent_and_lands_accepted(client, api_token, grid1, demo, leak_category):
+    from linli.places.tests.factories import unit_in
+
+    headers = {**_auth(api_token(grid1)), "HTTP_IDEMPOTENCY_KEY": "call-0001"}
+    body = {"category": leak_category.code, "place_id": unit_in(demo, "2").pk, "description": "来电：厨房漏水",
+            "reporter_name": "王女士", "reporter_phone": "13700001234"}
+    first = client.post(API, body, content_type="application/json", **headers)
+    assert first.status_code == 201, first.content
+    again = client.post(API, body, content_type="application/json", **headers)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    data = first.json()
+    assert data["state"] == State.ACCEPTED and "13700001234" not in str(data)
+    assert Case.objects.filter(idempotency_key="call-0001").count() == 1
+
+
+def test_bad_input_names_the_field(client, api_token, grid1, demo, leak_category):
+    from linli.places.tests.factories import unit_in
+
+    response = client.post(API, {"category": leak_category.code, "place_id": unit_in(demo, "2").pk,
+                                 "description": "漏", "reporter_name": "王"}, content_type="application/json",
+                           **_auth(api_token(grid1)))
+    assert response.status_code == 400 and response.json()["field"] == "description"
+    unknown = client.post(API, {"category": "nope", "place_id": unit_in(demo, "2").pk, "description": "漏水漏水漏水"},
+                          content_type="application/json", **_auth(api_token(grid1)))
+    assert unknown.status_code == 400 and unknown.json()["field"] == "category"
+
+
+def test_out_of_scope_is_404_everywhere(client, api_token, grid1, demo, reported_case, leak_category):
+    from linli.places.tests.factories import unit_in
+
+    case = reported_case("7")
+    auth = _auth(api_token(grid1))
+    assert client.get(f"{API}{case.pk}/", **auth).status_code == 404
+    assert client.post(f"{API}{case.pk}/accept/", {"version": case.version}, content_type="application/json",
+                       **auth).status_code == 404
+    assert client.post(API, {"category": leak_category.code, "place_id": unit_in(demo, "7").pk,
+                             "description": "漏水漏水漏水", "reporter_name": "王"}, content_type="application/json",
+                       **auth).status_code == 404
+    listed = client.get(API, {"limit": 500}, **auth).json()
+    assert case.number not in [c["number"] for c in listed["items"]]
+
+
+def test_transitions_and_a_stale_version(client, api_token, grid1, reported_case):
+    case = reported_case("2")
+    auth = _auth(api_token(grid1))
+    accepted = client.post(f"{API}{case.pk}/accept/", {"version": case.version}, content_type="application/json",
+                           **auth)
+    assert accepted.status_code == 200 and accepted.json()["state"] == State.ACCEPTED
+    assert "dispatch" in accepted.json()["allowed_actions"]
+    stale = client.post(f"{API}{case.pk}/reject/", {"version": case.version, "note": "x"},
+                        content_type="application/json", **auth)
+    assert stale.status_code == 409 and stale.json()["code"] == "stale"
+    detail = client.get(f"{API}{case.pk}/", **auth).json()
+    assert [e["action"] for e in detail["timeline"]] == ["submit", "accept"]
+
+
+def test_list_query_count_is_bounded(client, api_token, branch, reported_case, django_assert_max_num_queries):
+    for _ in range(5):
+        reported_case("3")
+    auth = _auth(api_token(branch))
+    with django_assert_max_num_queries(10):
+        response = client.get(API, {"queue": "new"}, **auth)
+    assert response.status_code == 200 and response.json()["count"] >= 5

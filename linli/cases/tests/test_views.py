@@ -1,0 +1,242 @@
+"""Case pages: residents on a phone (/me/cases/), staff at a desk (/cases/) — within scope, bounded queries, clear
+errors for bad input, stale forms refused."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from linli.accounts.models import User
+from linli.cases.models import Case, Rating, State
+
+pytestmark = pytest.mark.django_db
+
+
+def _report(client, category, **extra):
+    data = {"category": category.pk, "description": "厨房水管漏水，楼下天花板在滴水", "where": "unit", "spot": "",
+            "location_note": "", **extra}
+    return client.post(reverse("mycases:report"), data)
+
+
+# --- residents -------------------------------------------------------------------------------------------------------
+
+def test_resident_reports_a_leak_with_a_photo_and_follows_it(client, resident_account, leak_category, jpeg):
+    user, resident = resident_account("2")
+    client.force_login(user)
+    assert client.get(reverse("mycases:report")).status_code == 200
+    response = _report(client, leak_category, photos=[jpeg()], anonymous="on")
+    case = Case.objects.filter(reporter_user=user).latest("id")
+    assert response.status_code == 302 and response["Location"] == reverse("mycases:detail", args=[case.pk])
+    assert case.place == resident.unit and case.anonymous and case.attachments.count() == 1
+    page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert case.number in page and 'data-action="submit"' in page
+    assert case.number in client.get(reverse("mycases:list")).content.decode()
+
+
+@pytest.mark.parametrize("problem", ["seven", "too_big", "not_an_image"])
+def test_bad_photos_are_refused_clearly_and_nothing_is_written(client, resident_account, leak_category, jpeg,
+                                                               problem):
+    user, _resident = resident_account("2")
+    client.force_login(user)
+    photos = {
+        "seven": [jpeg(f"p{i}.jpg") for i in range(7)],
+        "too_big": [SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (6 * 1024 * 1024), "image/jpeg")],
+        "not_an_image": [SimpleUploadedFile("notes.jpg", b"just some text, not a photo", "image/jpeg")],
+    }[problem]
+    before = Case.objects.count()
+    response = _report(client, leak_category, photos=photos)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-field-error="photos"' in html
+    assert Case.objects.count() == before
+
+
+def test_a_case_needs_a_category_and_a_description(client, resident_account):
+    user, _resident = resident_account("2")
+    client.force_login(user)
+    html = client.post(reverse("mycases:report"), {"where": "unit", "description": ""}).content.decode()
+    assert 'data-field-error="category"' in html and 'data-field-error="description"' in html
+
+
+def test_similar_cases_are_offered_and_me_too_is_counted(client, resident_account, reported_case, leak_category):
+    user, resident = resident_account("2")
+    other = reported_case("2", place=resident.unit.building)
+    client.force_login(user)
+    html = client.get(reverse("mycases:similar"), {"category": leak_category.pk, "where": "building"}).content.decode()
+    assert other.title in html and reverse("mycases:me_too", args=[other.pk]) in html and "formaction" in html
+    assert client.post(reverse("mycases:me_too", args=[other.pk])).status_code == 302
+    other.refresh_from_db()
+    assert other.me_too_count == 1
+    assert other.number in client.get(reverse("mycases:list")).content.decode()
+
+
+def test_resident_rates_not_solved_needs_a_reason_then_reopens(client, resident_account, leak_category, branch,
+                                                               reported_case):
+    from linli.cases.services import case_transition
+
+    user, resident = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                    channel="resident_app")
+    for action in ("accept", "dispatch", "start", "resolve"):
+        case = case_transition(actor=branch, case=case, action=action, note="ok")
+    client.force_login(user)
+    assert 'data-testid="rate-form"' in client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    client.post(reverse("mycases:rate", args=[case.pk]), {"rating": Rating.NOT_SATISFIED, "version": case.version})
+    case.refresh_from_db()
+    assert case.state == State.RESOLVED  # refused: no reason given
+    client.post(reverse("mycases:rate", args=[case.pk]),
+                {"rating": Rating.NOT_SATISFIED, "comment": "还在漏", "version": case.version})
+    case.refresh_from_db()
+    assert case.state == State.REOPENED and case.reopen_count == 1
+
+
+def test_resident_cannot_open_someone_elses_case_nor_staff_pages(client, resident_account, reported_case):
+    user, _resident = resident_account("2")
+    case = reported_case("3")
+    client.force_login(user)
+    assert client.get(reverse("mycases:detail", args=[case.pk])).status_code == 404
+    assert client.post(reverse("mycases:rate", args=[case.pk]), {"rating": "satisfied"}).status_code == 404
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code in (403, 404)
+
+
+def test_staff_have_no_resident_pages(client_for, grid1):
+    assert client_for(grid1).get(reverse("mycases:report")).status_code == 403
+
+
+# --- staff -----------------------------------------------------------------------------------------------------------
+
+def test_queue_lists_cases_in_scope_with_bounded_queries(client_for, grid1, reported_case,
+                                                         django_assert_max_num_queries):
+    mine = [reported_case("2") for _ in range(3)]
+    theirs = reported_case("7")
+    client = client_for(grid1)
+    with django_assert_max_num_queries(20):
+        html = client.get(reverse("cases:queue_named", args=["new"])).content.decode()
+    assert all(c.number in html for c in mine)
+    assert theirs.number not in html
+    for _ in range(10):
+        reported_case("2")
+    with django_assert_max_num_queries(20):
+        client.get(reverse("cases:queue_named", args=["new"]))
+
+
+def test_out_of_scope_case_answers_404_on_every_staff_view(client_for, grid1, reported_case):
+    case = reported_case("6")
+    client = client_for(grid1)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 404
+    assert client.post(reverse("cases:transition", args=[case.pk, "accept"]),
+                       {"version": case.version}).status_code == 404
+    assert client.post(reverse("cases:verify", args=[case.pk]), {"version": 1, "passed": "1"}).status_code == 404
+    assert client.post(reverse("cases:comment", args=[case.pk]), {"note": "x"}).status_code == 404
+    assert client.get(reverse("cases:mediation_start", args=[case.pk])).status_code == 404
+    client.post(reverse("cases:bulk"), {"action": "accept", "case": [case.pk]})
+    case.refresh_from_db()
+    assert case.state == State.SUBMITTED
+
+
+def test_grid_worker_accepts_and_dispatches_steward_resolves_with_photo(client, grid1, reported_case, jpeg):
+    case = reported_case("2")
+    client.force_login(grid1)
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'data-action="accept"' in detail and 'data-action="reject"' in detail
+    client.post(reverse("cases:transition", args=[case.pk, "accept"]), {"version": case.version})
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED and case.owner == grid1
+    steward = User.objects.get(username="steward1")
+    client.post(reverse("cases:transition", args=[case.pk, "dispatch"]),
+                {"version": case.version, "level": "compound", "role": "property_steward", "assignee": steward.pk})
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED and case.assignee == steward
+    client.force_login(steward)
+    client.post(reverse("cases:transition", args=[case.pk, "start"]), {"version": case.version})
+    case.refresh_from_db()
+    response = client.post(reverse("cases:transition", args=[case.pk, "resolve"]), {"version": case.version})
+    assert response.status_code == 400 and 'data-field-error="note"' in response.content.decode()
+    client.post(reverse("cases:transition", args=[case.pk, "resolve"]),
+                {"version": case.version, "note": "换了阀门", "photos": [jpeg()]})
+    case.refresh_from_db()
+    assert case.state == State.RESOLVED and case.attachments.count() == 1
+
+
+def test_a_stale_form_is_refused_with_what_happened(client_for, grid1, reported_case):
+    case = reported_case("2")
+    client = client_for(grid1)
+    client.post(reverse("cases:transition", args=[case.pk, "accept"]), {"version": case.version})
+    response = client.post(reverse("cases:transition", args=[case.pk, "reject"]),
+                           {"version": case.version, "note": "重复"}, follow=True)
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED
+    assert str(grid1) in response.content.decode()
+
+
+def test_staff_enter_a_case_on_behalf_of_a_resident(client_for, grid1, demo, leak_category):
+    from linli.places.tests.factories import building, unit_in
+
+    unit = unit_in(demo, "3")
+    client = client_for(grid1)
+    assert client.get(reverse("cases:new")).status_code == 200
+    response = client.post(reverse("cases:new"), {
+        "channel": "phone", "category": leak_category.pk, "description": "电话反映：卫生间漏水",
+        "building": building(demo, "3").pk, "unit": unit.name, "reporter_name": "李阿姨",
+        "reporter_phone": "13800001111"})
+    case = Case.objects.filter(place=unit).latest("id")
+    assert response.status_code == 302
+    assert case.state == State.ACCEPTED and case.reporter_phone_masked and "13800001111" not in str(
+        client.get(reverse("cases:detail", args=[case.pk])).content.decode())
+    bad = client.post(reverse("cases:new"), {"channel": "phone", "category": leak_category.pk,
+                                             "description": "电话反映：漏水", "building": building(demo, "3").pk})
+    assert 'data-field-error="reporter_name"' in bad.content.decode()
+    out = client.post(reverse("cases:new"), {"channel": "patrol", "category": leak_category.pk,
+                                             "description": "巡查发现漏水", "building": building(demo, "8").pk})
+    assert out.status_code == 404
+
+
+def test_bulk_accept(client_for, branch, reported_case):
+    cases = [reported_case("2"), reported_case("8")]
+    response = client_for(branch).post(reverse("cases:bulk"), {"action": "accept", "case": [c.pk for c in cases]})
+    assert response.status_code == 302
+    assert {c.state for c in Case.objects.filter(pk__in=[c.pk for c in cases])} == {State.ACCEPTED}
+
+
+def test_routing_rules_and_deadlines_are_for_supervisors(client_for, branch, grid1, demo, leak_category):
+    from linli.cases.models import DeadlinePolicy, RoutingRule
+
+    assert client_for(grid1).get(reverse("cases:routing")).status_code == 403
+    assert client_for(grid1).get(reverse("cases:deadlines")).status_code == 403
+    client = client_for(branch)
+    assert client.get(reverse("cases:routing")).status_code == 200
+    client.post(reverse("cases:routing"), {"category": leak_category.pk, "place": demo.pk, "level": "compound",
+                                           "role": "property_steward"})
+    assert RoutingRule.objects.filter(category=leak_category, place=demo, is_active=True).exists()
+    bad = client.post(reverse("cases:deadlines"), {"category": leak_category.pk, "priority": "normal",
+                                                   "response_hours": 0, "resolution_workdays": 3})
+    assert bad.status_code == 400 and 'data-field-error="response_hours"' in bad.content.decode()
+    client.post(reverse("cases:deadlines"), {"category": leak_category.pk, "priority": "normal",
+                                             "response_hours": 12, "resolution_workdays": 3})
+    assert DeadlinePolicy.objects.get(category=leak_category, priority="normal").response_hours == 12
+
+
+def test_mediation_pages(client_for, branch, grid2, reported_case):
+    from linli.cases.models import Category
+    from linli.cases.services import case_transition
+
+    dispute = Category.objects.filter(is_dispute=True).first() or Category.objects.create(
+        code="noise", name_zh="噪音纠纷", name_en="Noise dispute", is_dispute=True)
+    case = reported_case("2", category=dispute, description="楼上装修噪音，多次沟通无果")
+    peacemaker = User.objects.get(username="peacemaker1")
+    client = client_for(branch)
+    assert client_for(grid2).get(reverse("cases:mediation_start", args=[case.pk])).status_code == 404
+    client = client_for(branch)
+    client.post(reverse("cases:mediation_start", args=[case.pk]),
+                {"peacemaker": peacemaker.pk, "parties": "张三, 楼上\n李四, 楼下"})
+    mediation = case.__class__.objects.get(pk=case.pk).mediation
+    for action in ("accept", "dispatch", "start"):
+        case = case_transition(actor=branch, case=case, action=action)
+    url = reverse("cases:mediation", args=[mediation.pk])
+    assert client_for(grid2).get(url).status_code == 404
+    client = client_for(peacemaker)
+    client.post(url, {"step": "session", "notes": "双方同意晚八点后停工"})
+    client.post(url, {"step": "conclude", "outcome": "agreed", "agreement_text": "晚八点后不施工"})
+    mediation.refresh_from_db()
+    assert mediation.outcome == "agreed" and mediation.sessions.count() == 1
+    pdf = client.get(reverse("cases:mediation_agreement", args=[mediation.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] in ("application/pdf", "text/html; charset=utf-8")

@@ -1,0 +1,34 @@
+"""Staff pages at ``/cases/`` (:data:`urlpatterns`) and the residents' at ``/me/cases/``
+(:data:`resident_urlpatterns`, namespace ``mycases``: a resident account may open only ``/me/``)."""
+
+from django.urls import path
+
+from linli.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("queue/<slug:name>/", views.queue, name="queue_named"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("new/", views.staff_report, name="new"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/act/<slug:action>/", views.transition, name="transition"),
+    path("<int:pk>/verify/", views.verify, name="verify"),
+    path("<int:pk>/comment/", views.comment, name="comment"),
+    path("<int:pk>/mediation/", views.mediation_start, name="mediation_start"),
+    path("mediations/<int:pk>/", views.mediation_detail, name="mediation"),
+    path("mediations/<int:pk>/agreement.pdf", views.mediation_agreement, name="mediation_agreement"),
+    path("routing/", views.routing, name="routing"),
+    path("routing/<int:pk>/off/", views.routing_deactivate, name="routing_off"),
+    path("deadlines/", views.deadlines, name="deadlines"),
+]
+
+resident_urlpatterns = ([
+    path("", views.my_cases, name="list"),
+    path("report/", views.report, name="report"),
+    path("report/similar/", views.similar, name="similar"),
+    path("<int:pk>/", views.my_case, name="detail"),
+    path("<int:pk>/me-too/", views.me_too, name="me_too"),
+    path("<int:pk>/rate/", views.rate, name="rate"),
+], "mycases")

@@ -1,0 +1,511 @@
+"""Case pages: thin — parse, load within scope through the selectors, act through the services, render.
+
+Two audiences: residents on a phone under ``/me/cases/`` (the only part of Linli a resident account may open), and
+staff at a desk (or a grid worker on a phone) under ``/cases/``. Every action posts the case's ``version``: a form
+made stale by someone else's action is refused with a message saying what happened.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.accounts.models import User
+from linli.accounts.selectors import resident_of
+from linli.cases import selectors, services, workflow
+from linli.cases.forms import (
+    CommentForm,
+    DeadlineForm,
+    MediationConcludeForm,
+    MediationSessionForm,
+    MediationStartForm,
+    RateForm,
+    ReportForm,
+    RoutingRuleForm,
+    StaffReportForm,
+    TransitionForm,
+    VerifyForm,
+    error_to_form,
+)
+from linli.cases.models import Case, Category, Channel, MediationOutcome, State
+from linli.core.errors import ApplicationError
+from linli.core.pagination import paginate
+from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q
+from linli.places import selectors as places
+from linli.places.models import Place, PlaceKind
+
+QUEUE_LABELS = {
+    "mine": _("Mine"), "new": _("To triage"), "team": _("My team's"), "overdue": _("Overdue"),
+    "awaiting_feedback": _("Awaiting feedback"), "escalated": _("Escalated to us"), "all": _("All"),
+}
+#: Actions offered in bulk on a queue.
+BULK_ACTIONS = ["accept", "dispatch", "approve_postpone", "close"]
+
+
+def _staff(request):
+    if not scope_paths(request.user):
+        raise PermissionDenied
+    return request.user
+
+
+def _resident(request):
+    resident = resident_of(request.user)
+    if resident is None:
+        raise PermissionDenied
+    return resident
+
+
+# --- residents (phone first) ---------------------------------------------------------------------------------------
+
+def _resident_place(resident, data) -> Place:
+    where = data.get("where") or "unit"
+    if where == "spot":
+        return resident.unit.compound
+    if where == "building":
+        return resident.unit.building
+    return resident.unit
+
+
+@login_required
+def my_cases(request):
+    _resident(request)
+    return render(request, "cases/me_list.html", {"page": paginate(request, selectors.resident_cases(
+        user=request.user))})
+
+
+@login_required
+def report(request):
+    """Report a problem or a dispute; before sending, similar open cases nearby are offered ("is it one of these?")."""
+    resident = _resident(request)
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                case = services.case_create(
+                    actor=request.user, category=d["category"], place=_resident_place(resident, d),
+                    description=d["description"], spot=d["spot"] if d["where"] == "spot" else "",
+                    location_note=d["location_note"], reporter=resident, reporter_user=request.user,
+                    anonymous=d["anonymous"], channel=Channel.RESIDENT_APP, photos=d["photos"],
+                    idempotency_key=d["idempotency_key"])
+            except ApplicationError as exc:
+                error_to_form(form, exc)
+            else:
+                messages.success(request, _("Thank you. Your report is case %(number)s.") % {"number": case.number})
+                return redirect("mycases:detail", case.pk)
+    else:
+        form = ReportForm(initial={"idempotency_key": uuid.uuid4().hex})
+    return render(request, "cases/me_report.html", {"form": form, "resident": resident})
+
+
+@login_required
+def similar(request):
+    """HTMX: open cases near the chosen place, of the chosen category, to join with "me too"."""
+    resident = _resident(request)
+    category = Category.objects.filter(pk=request.GET.get("category") or 0, is_active=True).first()
+    cases = selectors.nearby_open_cases(place=_resident_place(resident, request.GET), category=category)
+    return render(request, "cases/_similar.html", {"cases": cases})
+
+
+@login_required
+@require_POST
+def me_too(request, pk: int):
+    resident = _resident(request)
+    case = get_object_or_404(Case, pk=pk, path__startswith=resident.unit.compound.path)
+    try:
+        services.case_me_too(actor=request.user, case=case, resident=resident)
+        messages.success(request, _("Counted: you have the same problem as case %(number)s.") % {
+            "number": case.number})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("mycases:list")
+
+
+@login_required
+def my_case(request, pk: int):
+    _resident(request)
+    case = selectors.resident_cases(user=request.user).filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    mine = case.reporter_user_id == request.user.pk
+    return render(request, "cases/me_detail.html", {
+        "case": case, "mine": mine, "timeline": selectors.case_timeline(case=case, public_only=True),
+        "rate_form": RateForm(initial={"version": case.version}) if mine and case.state == State.RESOLVED else None,
+    })
+
+
+@login_required
+@require_POST
+def rate(request, pk: int):
+    _resident(request)
+    case = selectors.resident_cases(user=request.user).filter(pk=pk, reporter_user=request.user).first()
+    if case is None:
+        raise Http404
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_record(actor=request.user, case=case, rating=form.cleaned_data["rating"],
+                                     comment=form.cleaned_data["comment"],
+                                     expected_version=form.cleaned_data["version"])
+            messages.success(request, _("Thank you for your rating."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose a rating."))
+    return redirect("mycases:detail", case.pk)
+
+
+# --- staff: queues --------------------------------------------------------------------------------------------------
+
+@login_required
+def queue(request, name: str = "mine"):
+    user = _staff(request)
+    if name not in selectors.QUEUES:
+        raise Http404
+    cases = selectors.case_queue(user=user, queue=name)
+    context = {
+        "page": paginate(request, cases), "queue": name, "counts": selectors.queue_counts(user=user),
+        "labels": QUEUE_LABELS, "bulk_actions": [(a, workflow.action_label(a)) for a in BULK_ACTIONS],
+    }
+    if request.htmx:
+        return render(request, "cases/queue.html#results", context)
+    return render(request, "cases/queue.html", context)
+
+
+@login_required
+@require_POST
+def bulk(request):
+    user = _staff(request)
+    action = request.POST.get("action", "")
+    if action not in BULK_ACTIONS:
+        messages.error(request, _("Choose an action."))
+        return redirect(request.POST.get("next") or "cases:queue")
+    ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()]
+    cases = list(selectors.case_list(user=user).filter(pk__in=ids))
+    if not cases:
+        messages.error(request, _("Tick at least one case."))
+        return redirect(request.POST.get("next") or "cases:queue")
+    done, failed = services.case_bulk_transition(actor=user, cases=cases, action=action,
+                                                 note=request.POST.get("note", ""))
+    if done:
+        messages.success(request, _("%(action)s: %(n)s cases.") % {"action": workflow.action_label(action),
+                                                                    "n": len(done)})
+    for case, message in failed:
+        messages.error(request, f"{case.number}: {message}")
+    return redirect(request.POST.get("next") or "cases:queue")
+
+
+# --- staff: one case ------------------------------------------------------------------------------------------------
+
+def _case_context(request, case, **forms):
+    user = request.user
+    actions = workflow.allowed_actions(user, case)
+    return {
+        "case": case, "timeline": selectors.case_timeline(case=case), "actions": [
+            (a, workflow.action_label(a), workflow.TRANSITIONS[a].note_required) for a in actions],
+        "form": forms.get("form") or TransitionForm(initial={"version": case.version}),
+        "failed_action": forms.get("failed_action"),
+        "verify_form": VerifyForm(initial={"version": case.version}) if (
+            case.state == State.RESOLVED and workflow.can_triage(user, case)) else None,
+        "comment_form": CommentForm(initial={"public": True}),
+        "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
+        "can_mediate": case.category.is_dispute and case.is_open and not hasattr(case, "mediation"),
+        "handlers": _handlers(case),
+    }
+
+
+def _handlers(case):
+    """People who may be chosen as the handler when dispatching: role holders at or above the case's place."""
+    from linli.accounts.models import RoleAssignment
+
+    prefixes = services.path_prefixes(case.path)
+    rows = RoleAssignment.objects.filter(ended_at__isnull=True, place__path__in=prefixes).select_related("user")
+    return sorted({(r.user_id, f"{r.user} · {r.get_role_display()}") for r in rows}, key=lambda x: x[1])
+
+
+@login_required
+def case_detail(request, pk: int):
+    user = _staff(request)
+    case = selectors.get_case_for_user(user=user, pk=pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case))
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, action: str):
+    user = _staff(request)
+    case = selectors.get_case_for_user(user=user, pk=pk)
+    form = TransitionForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        params = {k: d[k] for k in ("level", "role", "workdays", "referred_to") if d.get(k)}
+        if d.get("assignee"):
+            params["assignee"] = User.objects.filter(pk=d["assignee"]).first()
+        if action == "merge":
+            into = selectors.case_list(user=user).filter(number=d.get("into", "").strip()).first()
+            if into is None:
+                form.add_error("into", _("No case with this number in your area."))
+            params["into"] = into
+        if form.is_valid():
+            try:
+                services.case_transition(actor=user, case=case, action=action, note=d["note"],
+                                         expected_version=d["version"], photos=d["photos"], **params)
+            except ApplicationError as exc:
+                if exc.code == "stale":
+                    messages.warning(request, exc.message)
+                    return redirect("cases:detail", case.pk)
+                error_to_form(form, exc)
+            else:
+                messages.success(request, _("Done: %(action)s.") % {"action": workflow.action_label(action)})
+                return redirect("cases:detail", case.pk)
+    case.refresh_from_db()
+    return render(request, "cases/case_detail.html", _case_context(request, case, form=form, failed_action=action),
+                  status=400)
+
+
+@login_required
+@require_POST
+def verify(request, pk: int):
+    user = _staff(request)
+    case = selectors.get_case_for_user(user=user, pk=pk)
+    form = VerifyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("cases:detail", case.pk)
+    d = form.cleaned_data
+    try:
+        services.case_verify(actor=user, case=case, passed=d["passed"], note=d["note"], photos=d["photos"],
+                             expected_version=d["version"])
+        messages.success(request, _("Verification recorded."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", case.pk)
+
+
+@login_required
+@require_POST
+def comment(request, pk: int):
+    user = _staff(request)
+    case = selectors.get_case_for_user(user=user, pk=pk)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.case_comment(actor=user, case=case, note=form.cleaned_data["note"],
+                                  photos=form.cleaned_data["photos"], public=form.cleaned_data["public"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("cases:detail", case.pk)
+
+
+def _staff_place(user, d) -> Place:
+    """The place of a staff-entered case: a unit by name, a building, or the compound for a public spot."""
+    building = None
+    if d.get("building"):
+        building = places.get_building_for_user(user=user, pk=d["building"])
+    unit_name = (d.get("unit") or "").strip()
+    if unit_name:
+        qs = Place.objects.filter(kind=PlaceKind.UNIT, name=unit_name)
+        if building is not None:
+            qs = qs.filter(building=building)
+        unit = qs.filter(scope_q(user)).first()
+        if unit is None:
+            raise ApplicationError(_("No such unit in your area."), field="unit")
+        return unit
+    if building is not None and not d.get("spot"):
+        return building
+    compound = (building.compound if building else
+                places.compound_list(user=user).first() or
+                Place.objects.filter(kind=PlaceKind.COMPOUND, pk__in=places.building_list(user=user).values(
+                    "compound_id")).first())
+    if compound is None:
+        raise ApplicationError(_("Choose a building."), field="building")
+    return compound
+
+
+@login_required
+def staff_report(request):
+    """Enter a case on behalf of a resident (a call, a visit) or file what a patrol found."""
+    user = _staff(request)
+    if request.method == "POST":
+        form = StaffReportForm(request.POST, request.FILES, choices=_building_choices(user))
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                place = _staff_place(user, d)  # a building outside the user's area answers 404
+                case = services.case_create(
+                    actor=user, category=d["category"], place=place, description=d["description"],
+                    spot=d["spot"], location_note=d["location_note"], reporter_name=d["reporter_name"],
+                    reporter_phone=d["reporter_phone"], anonymous=d["anonymous"], channel=d["channel"],
+                    priority=d["priority"], photos=d["photos"], idempotency_key=d["idempotency_key"])
+            except ApplicationError as exc:
+                error_to_form(form, exc)
+            else:
+                messages.success(request, _("Case %(number)s entered.") % {"number": case.number})
+                return redirect("cases:detail", case.pk)
+    else:
+        form = StaffReportForm(initial={"idempotency_key": uuid.uuid4().hex, "channel": request.GET.get("channel")},
+                               choices=_building_choices(user))
+    return render(request, "cases/staff_report.html", {"form": form})
+
+
+def _building_choices(user) -> dict:
+    return {"building": [(b.pk, b.name) for b in places.building_list(user=user).only("pk", "name")]}
+
+
+# --- supervisors: routing rules and deadlines -----------------------------------------------------------------------
+
+def _supervisor(request):
+    user = _staff(request)
+    if not any(role in workflow.SUPERVISOR_ROLES for role, _p in workflow.role_paths(user)):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def routing(request):
+    user = _supervisor(request)
+    rule_places = Place.objects.filter(kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING]).filter(
+        scope_q(user)).order_by("path").only("pk", "name")
+    form = RoutingRuleForm(request.POST or None, choices={"place": [(p.pk, p.name) for p in rule_places]})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])
+            rule = None
+            if request.POST.get("rule", "").isdigit():
+                rule = selectors.get_routing_rule_for_user(user=user, pk=int(request.POST["rule"]))
+            handler = User.objects.filter(pk=d["handler"]).first() if d.get("handler") else None
+            services.routing_rule_save(actor=user, category=d["category"], place=place, level=d["level"],
+                                       role=d["role"], handler=handler, note=d["note"], rule=rule)
+        except ApplicationError as exc:
+            error_to_form(form, exc)
+        except Http404:
+            form.add_error("place", _("No such place in your area."))
+        else:
+            messages.success(request, _("Routing rule saved."))
+            return redirect("cases:routing")
+    return render(request, "cases/routing.html", {"rules": selectors.routing_rules(user=user), "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def routing_deactivate(request, pk: int):
+    user = _supervisor(request)
+    rule = selectors.get_routing_rule_for_user(user=user, pk=pk)
+    try:
+        services.routing_rule_deactivate(actor=user, rule=rule)
+        messages.success(request, _("Routing rule switched off."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:routing")
+
+
+@login_required
+def deadlines(request):
+    user = _supervisor(request)
+    form = DeadlineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deadline_policy_set(actor=user, **form.cleaned_data)
+        except ApplicationError as exc:
+            error_to_form(form, exc)
+        else:
+            messages.success(request, _("Deadline saved."))
+            return redirect("cases:deadlines")
+    return render(request, "cases/deadlines.html", {"policies": selectors.deadline_policies(), "form": form},
+                  status=400 if form.errors else 200)
+
+
+# --- mediation ------------------------------------------------------------------------------------------------------
+
+def _mediation(user, pk: int):
+    """The mediation, seen through its case — or by its own peacemaker, whom the case need not be routed to."""
+    try:
+        return selectors.get_mediation_for_user(user=user, pk=pk)
+    except Http404:
+        from linli.cases.models import Mediation
+
+        return get_object_or_404(Mediation.objects.select_related("case", "peacemaker"), pk=pk, peacemaker=user)
+
+
+@login_required
+def mediation_start(request, pk: int):
+    user = _staff(request)
+    case = selectors.get_case_for_user(user=user, pk=pk)
+    from linli.accounts.models import Role, RoleAssignment
+
+    peacemakers = User.objects.filter(pk__in=RoleAssignment.objects.filter(
+        role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=services.path_prefixes(case.path)).values(
+        "user_id"))
+    form = MediationStartForm(request.POST or None, choices={"peacemaker": [(p.pk, str(p)) for p in peacemakers]})
+    if request.method == "POST" and form.is_valid():
+        parties = []
+        for line in form.cleaned_data["parties"].splitlines():
+            name, _sep, side = line.partition(",")
+            if name.strip():
+                parties.append({"name": name.strip(), "side": side.strip()})
+        try:
+            mediation = services.mediation_start(actor=user, case=case, parties=parties,
+                                                 peacemaker=peacemakers.filter(pk=form.cleaned_data["peacemaker"])
+                                                 .first())
+        except ApplicationError as exc:
+            error_to_form(form, exc)
+        else:
+            return redirect("cases:mediation", mediation.pk)
+    return render(request, "cases/mediation_start.html", {"case": case, "form": form, "peacemakers": peacemakers},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def mediation_detail(request, pk: int):
+    user = _staff(request)
+    mediation = _mediation(user, pk)
+    session_form = MediationSessionForm(request.POST or None) if request.POST.get("step") == "session" else \
+        MediationSessionForm()
+    conclude_form = MediationConcludeForm(request.POST or None) if request.POST.get("step") == "conclude" else \
+        MediationConcludeForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "session" and session_form.is_valid():
+                services.mediation_session_add(actor=user, mediation=mediation,
+                                               notes=session_form.cleaned_data["notes"])
+                return redirect("cases:mediation", mediation.pk)
+            if request.POST.get("step") == "conclude" and conclude_form.is_valid():
+                services.mediation_conclude(actor=user, mediation=mediation, **conclude_form.cleaned_data)
+                return redirect("cases:mediation", mediation.pk)
+            if request.POST.get("step") == "follow_up":
+                services.mediation_follow_up(actor=user, mediation=mediation, note=request.POST.get("note", ""))
+                return redirect("cases:mediation", mediation.pk)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    mediation = type(mediation).objects.prefetch_related(
+        "parties", Prefetch("sessions")).select_related("case", "peacemaker").get(pk=mediation.pk)
+    return render(request, "cases/mediation.html", {
+        "mediation": mediation, "case": mediation.case, "session_form": session_form,
+        "conclude_form": conclude_form, "pending": mediation.outcome == MediationOutcome.PENDING,
+    })
+
+
+@login_required
+def mediation_agreement(request, pk: int):
+    user = _staff(request)
+    mediation = _mediation(user, pk)
+    try:
+        pdf = services.mediation_agreement_pdf(mediation=mediation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:mediation", mediation.pk)
+    except ImportError:
+        return HttpResponse(services.mediation_agreement_html(mediation=mediation))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="agreement-{mediation.case.number}.pdf"'
+    return response

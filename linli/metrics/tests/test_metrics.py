@@ -1,0 +1,107 @@
+"""The metrics: rollups equal a count of the raw cases, the dashboard reads them within scope, Excel export."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.cases.models import Rating
+from linli.cases.services import case_transition, feedback_record
+from linli.metrics.models import HOUR_EDGES, MonthlyRollup
+from linli.metrics.selectors import Figures, breakdown, percentile
+from linli.metrics.services import bucket, month_start, rollup_refresh
+
+pytestmark = pytest.mark.django_db
+
+
+def _closed_case(reported_case, branch, building="2", rating=Rating.SATISFIED):
+    case = reported_case(building)
+    for action in ("accept", "dispatch", "start", "resolve"):
+        case = case_transition(actor=branch, case=case, action=action, note="ok")
+    feedback_record(actor=branch, case=case, rating=rating, comment="" if rating != Rating.NOT_SATISFIED else "no",
+                    source="phone_call")
+    case.refresh_from_db()
+    return case
+
+
+def test_percentiles_from_a_histogram():
+    hist = [0] * (len(HOUR_EDGES) + 1)
+    for hours in (0.5, 1.5, 2.5, 3.5, 30):
+        hist[bucket(hours)] += 1
+    assert 2 <= percentile(hist, 0.5) <= 3
+    assert 4 <= percentile(hist, 0.9) <= 30
+    assert percentile([0, 0], 0.5) is None
+
+
+def test_rollups_match_the_raw_cases_and_a_new_closure_is_counted(reported_case, branch):
+    from linli.cases.models import Case
+
+    rollup_refresh(full=True)
+    month = month_start(timezone.now())
+    before, _rows = breakdown(user=branch, by="month", start=month, end=month)
+    raw = Case.objects.filter(path__startswith=branch.role_assignments.first().place.path,
+                              created_at__gte=timezone.localtime().replace(day=1, hour=0, minute=0, second=0,
+                                                                           microsecond=0))
+    assert before.counts["reported"] == raw.count()
+    assert before.counts["closed"] == raw.filter(state="closed").count()
+    _closed_case(reported_case, branch)
+    months = rollup_refresh()
+    assert month in months
+    after, _rows = breakdown(user=branch, by="month", start=month, end=month)
+    assert after.counts["reported"] == before.counts["reported"] + 1
+    assert after.counts["closed"] == before.counts["closed"] + 1
+    assert after.counts["satisfied"] == before.counts["satisfied"] + 1
+    assert after.median_hours is not None
+    later = timezone.now() + dt.timedelta(minutes=5)
+    rollup_refresh(now=later)
+    assert rollup_refresh(now=later + dt.timedelta(minutes=5)) == []  # nothing changed since
+
+
+def test_grid_worker_sees_only_their_grid(reported_case, branch, grid1, grid2):
+    _closed_case(reported_case, branch, "7")
+    rollup_refresh(full=True)
+    month = month_start(timezone.now())
+    mine = {r.label for r in breakdown(user=grid1, by="building", start=month, end=month)[1]}
+    theirs = {r.label for r in breakdown(user=grid2, by="building", start=month, end=month)[1]}
+    assert "7号楼" in theirs and "7号楼" not in mine
+    assert all(label in {"1号楼", "2号楼", "3号楼", "4号楼", "5号楼"} for label in mine)
+
+
+@pytest.mark.parametrize("by", ["month", "category", "grid", "building", "handler"])
+def test_dashboard_by_each_dimension_in_bounded_queries(client_for, branch, reported_case, by,
+                                                        django_assert_max_num_queries):
+    _closed_case(reported_case, branch)
+    rollup_refresh(full=True)
+    client = client_for(branch)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("metrics:dashboard"), {"by": by})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-figure="satisfaction_rate"' in html and "vendor/echarts/dist/echarts.min.js" in html
+
+
+def test_dashboard_and_export_need_a_scope(client, resident_account):
+    user, _r = resident_account("2")
+    client.force_login(user)
+    assert client.get(reverse("metrics:dashboard")).status_code in (403, 404)
+    assert client.get(reverse("metrics:export")).status_code in (403, 404)
+
+
+def test_export_is_an_excel_workbook_with_a_sheet_per_dimension(client_for, branch, reported_case):
+    from openpyxl import load_workbook
+
+    _closed_case(reported_case, branch)
+    rollup_refresh(full=True)
+    response = client_for(branch).get(reverse("metrics:export"))
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content))
+    assert len(wb.sheetnames) == 5
+    ws = wb.worksheets[0]
+    assert ws.cell(row=ws.max_row, column=2).value >= 1  # the total row counts the case
+
+
+def test_rates_are_none_without_a_denominator():
+    assert Figures().rate("satisfaction_rate") is None
+    assert MonthlyRollup.objects.count() >= 0

@@ -1,0 +1,107 @@
+"""The metrics dashboard (a desk page) and its Excel export: thin, everything from :mod:`linli.metrics.selectors`."""
+
+import datetime as dt
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from linli.core.audit import audit
+from linli.core.scope import scope_paths
+from linli.metrics import selectors
+from linli.metrics.selectors import DIMENSIONS, RATES
+
+
+def _month(value: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except (TypeError, ValueError):
+        return None
+
+
+def _filters(request) -> dict:
+    today = timezone.localdate()
+    default_start = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    start = _month(request.GET.get("start", "")) or default_start
+    end = _month(request.GET.get("end", "")) or today.replace(day=1)
+    filters = {"start": start, "end": end}
+    for name in ("category", "building"):
+        if request.GET.get(name, "").isdigit():
+            filters[f"{name}_id"] = int(request.GET[name])
+    return filters
+
+
+def _by(request) -> str:
+    by = request.GET.get("by", "month")
+    return by if by in DIMENSIONS else "month"
+
+
+@login_required
+def dashboard(request):
+    from linli.cases.models import Category
+    from linli.places.selectors import building_list
+
+    if not scope_paths(request.user):
+        return HttpResponse(status=403)
+    from linli.metrics.tasks import refresh_if_stale
+
+    refresh_if_stale(selectors.refreshed_at())
+    filters = _filters(request)
+    by = _by(request)
+    total, rows = selectors.breakdown(user=request.user, by=by, **filters)
+    _t, months = selectors.breakdown(user=request.user, by="month", **filters) if by != "month" else (total, rows)
+    chart = {
+        "months": [f.label for f in months],
+        "series": [{"name": str(label), "data": [None if f.rate(key) is None else round(100 * f.rate(key), 1)
+                                                  for f in months]} for key, label, *_r in RATES],
+        "reported": [f.counts["reported"] for f in months],
+        "reported_label": _("Reported"),
+    }
+    return render(request, "metrics/dashboard.html", {
+        "total": total, "rows": rows, "by": by, "dimensions": DIMENSIONS.items(), "rates": RATES,
+        "start": filters["start"], "end": filters["end"],
+        "category": filters.get("category_id"), "building": filters.get("building_id"),
+        "categories": Category.objects.filter(is_active=True),
+        "buildings": building_list(user=request.user).only("pk", "name"),
+        "chart": chart, "refreshed_at": selectors.refreshed_at(),
+    })
+
+
+@login_required
+def export(request):
+    """The dashboard's table (every dimension on its own sheet) as an Excel workbook."""
+    if not scope_paths(request.user):
+        return HttpResponse(status=403)
+    filters = _filters(request)
+    wb = Workbook()
+    wb.remove(wb.active)
+    header = [_("Slice"), _("Reported"), _("Valid"), _("Closed"), *[str(label) for _k, label, *_r in RATES],
+              _("Median hours to close"), _("90th percentile hours to close")]
+    for by, label in DIMENSIONS.items():
+        total, rows = selectors.breakdown(user=request.user, by=by, **filters)
+        ws = wb.create_sheet(str(label)[:31])
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for f in [*rows, total]:
+            ws.append([f.label, f.counts["reported"], f.counts["valid"], f.counts["closed"],
+                       *[None if f.rate(k) is None else round(f.rate(k), 4) for k, *_r in RATES],
+                       None if f.median_hours is None else round(f.median_hours, 1),
+                       None if f.p90_hours is None else round(f.p90_hours, 1)])
+        for col in "EFGHIJ":
+            for cell in ws[col][1:]:
+                cell.number_format = "0.0%"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    audit(actor=request.user, action="metrics.exported",
+          data={"start": filters["start"].isoformat(), "end": filters["end"].isoformat()})
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"linli-metrics-{filters['start']:%Y%m}-{filters['end']:%Y%m}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,140 @@
+"""The closed loop in Chromium: a resident reports a leaking pipe with a photo on a 360 px phone → the grid worker
+accepts and dispatches → the property steward resolves it with a photo → the resident rates it → the dashboard
+counts it.
+
+The resident is signed in with a session made here (the equivalent of ``client.force_login``): the phone-code sign-in
+is tested with the accounts app; this journey is about the case.
+"""
+
+import io
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 200)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _resident_session(page, live_url: str, neighbour_of=None):
+    """Sign a resident of building 2 in by putting a session cookie into the page's browser context (a resident of
+    another unit of the building with ``neighbour_of``)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from linli.accounts.models import LinkMethod
+    from linli.accounts.services import resident_account_for
+    from linli.places.demo import demo_compound
+    from linli.places.tests.factories import resident_in
+
+    resident = resident_in(demo_compound(), "2")
+    if neighbour_of is not None:
+        resident = type(resident).objects.filter(unit__building=neighbour_of.unit.building, is_current=True).exclude(
+            unit=neighbour_of.unit).order_by("id").first()
+    user = resident_account_for(resident=resident, method=LinkMethod.PHONE)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_url}])
+    return user, resident
+
+
+def _act(page, action: str, note: str = "", photo: bytes | None = None):
+    page.locator(f'details[data-action="{action}"] summary').click()
+    if note:
+        page.fill(f"#note-{action}", note)
+    if photo:
+        page.set_input_files(f"#photos-{action}", files=[{"name": "fixed.jpg", "mimeType": "image/jpeg",
+                                                          "buffer": photo}])
+    page.locator(f'details[data-action="{action}"] button[type=submit]').click()
+    page.wait_for_load_state()
+
+
+def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
+    from django.utils import timezone
+
+    from linli.accounts.models import User
+    from linli.cases.models import Case, Category, State
+
+    category = Category.objects.filter(code__in=["water", "leak"]).order_by("code").first()
+    steward = User.objects.get(username="steward1")
+
+    # A resident, on a phone, reports the leak with a photo.
+    phone = page_at(360, 740)
+    user, resident = _resident_session(phone, demo_site.url)
+    phone.goto("/me/cases/report/")
+    phone.select_option("#id_category", str(category.pk))
+    phone.fill("#id_description", "厨房水管漏水，楼下天花板在滴水")
+    phone.set_input_files("#id_photos", files=[{"name": "leak.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.get_by_role("button", name="提交").or_(phone.locator("form[data-testid=report-form] button[type=submit]")
+                                                 ).first.click()
+    phone.wait_for_load_state()
+    case = Case.objects.filter(reporter_user=user).latest("id")
+    assert case.attachments.count() == 1 and case.place == resident.unit
+    assert case.number in phone.content()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # A neighbour about to report the same leak is shown it ("is it one of these?") and says "me too".
+    neighbour = page_at(360, 740)
+    _resident_session(neighbour, demo_site.url, neighbour_of=resident)
+    neighbour.goto("/me/cases/report/")
+    neighbour.check('input[name=where][value=building]')
+    neighbour.select_option("#id_category", str(category.pk))
+    neighbour.locator(f'[data-testid=similar] button[formaction="/me/cases/{case.pk}/me-too/"]').click()
+    neighbour.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.me_too_count == 1
+
+    # The grid worker, on a phone too, accepts it and dispatches it to the property steward.
+    worker = page_at(360, 740)
+    sign_in(worker, "grid1")
+    worker.goto(f"/cases/{case.pk}/")
+    _act(worker, "accept")
+    worker.locator('details[data-action="dispatch"] summary').click()
+    worker.select_option('details[data-action="dispatch"] select[name=level]', "compound")
+    worker.select_option('details[data-action="dispatch"] select[name=role]', "property_steward")
+    worker.select_option('details[data-action="dispatch"] select[name=assignee]', str(steward.pk))
+    worker.locator('details[data-action="dispatch"] button[type=submit]').click()
+    worker.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED and case.assignee == steward
+
+    # The steward takes it, fixes it and reports the result with a photo.
+    desk = page_at(1280)
+    sign_in(desk, "steward1")
+    desk.goto(f"/cases/{case.pk}/")
+    _act(desk, "start")
+    _act(desk, "resolve", note="更换了厨房进水阀门，已不漏水", photo=_jpeg())
+    case.refresh_from_db()
+    assert case.state == State.RESOLVED and case.attachments.count() == 2
+
+    # The resident sees the result on the timeline and rates it.
+    phone.goto(f"/me/cases/{case.pk}/")
+    assert "更换了厨房进水阀门" in phone.content()
+    phone.check('input[name=rating][value=satisfied]')
+    phone.locator("form[data-testid=rate-form] button[type=submit]").click()
+    phone.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.state == State.CLOSED and case.rating == "satisfied"
+
+    # The dashboard counts it.
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    closed = Case.objects.filter(path__startswith=resident.unit.compound.path, state=State.CLOSED,
+                                 created_at__gte=month_start).count()
+    boss = page_at(1280)
+    sign_in(boss, "branch")
+    month = month_start.strftime("%Y-%m")
+    boss.goto(f"/metrics/?start={month}&end={month}")
+    assert boss.locator('[data-figure="closed"] .value').inner_text() == str(closed)
+    assert boss.locator("#chart canvas").count() >= 1
