@@ -72,6 +72,9 @@ def ensure_demo(stdout=None) -> dict:
     from linli.cases.demo import ensure_cases_demo  # categories, routing, handlers, a year of cases (cases/demo.py)
 
     ensure_cases_demo(compound)
+    from linli.metrics.services import rollup_refresh  # so that the dashboard has figures from the first minute
+
+    rollup_refresh()
     document = {"users": users}
     from linli.accounts.demo import ensure_accounts_demo  # invitation codes, a resident account (accounts/demo.py)
 

@@ -10,6 +10,7 @@ from bisect import bisect_left
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from linli.core.audit import audit
@@ -54,8 +55,10 @@ def case_counts(case: dict) -> dict[str, int]:
         "closed": int(closed),
         "closed_on_time": int(closed and case["resolved_at"] is not None and (
             due is None or case["resolved_at"] <= due)),
-        "rated": int(closed and bool(case["rating"])),
-        "satisfied": int(closed and case["rating"] in (Rating.SATISFIED, Rating.BASIC)),
+        # The reporter's first verdict counts: a "not satisfied" that led to rework must not vanish when the second
+        # attempt satisfies them (the latest rating of a closed case is satisfied by construction).
+        "rated": int(bool(case["first_rating"])),
+        "satisfied": int(case["first_rating"] in (Rating.SATISFIED, Rating.BASIC)),
         "reworked": int(closed and case["reopen_count"] > 0),
         "settled_inside": int(closed and case["level"] in (Level.BUILDING, Level.COMPOUND)),
     }
@@ -72,7 +75,14 @@ def _rows_for_month(month: dt.date, now: dt.datetime) -> list[MonthlyRollup]:
     start, end = month_bounds(month)
     rows: dict[tuple, MonthlyRollup] = {}
     hists: dict[tuple, list[int]] = defaultdict(lambda: [0] * (len(HOUR_EDGES) + 1))
-    cases = Case.objects.filter(created_at__gte=start, created_at__lt=end).values(*CASE_FIELDS)
+    from linli.cases.models import Feedback
+
+    first_rating = Feedback.objects.filter(case=OuterRef("pk")).order_by("at", "id").values("rating")[:1]
+    cases = (
+        Case.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(first_rating=Subquery(first_rating))
+        .values(*CASE_FIELDS, "first_rating")
+    )
     for case in cases.iterator(chunk_size=5000):
         compound_id = case["place__compound_id"] or case["compound_id"]
         building_id = case["place__building_id"]

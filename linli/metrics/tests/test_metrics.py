@@ -105,3 +105,20 @@ def test_export_is_an_excel_workbook_with_a_sheet_per_dimension(client_for, bran
 def test_rates_are_none_without_a_denominator():
     assert Figures().rate("satisfaction_rate") is None
     assert MonthlyRollup.objects.count() >= 0
+
+
+def test_a_not_satisfied_first_verdict_stays_counted_after_rework(reported_case, branch):
+    """Satisfaction counts the reporter's first rating: rework that later satisfies them does not erase it."""
+    rollup_refresh(full=True)
+    month = month_start(timezone.now())
+    before, _rows = breakdown(user=branch, by="month", start=month, end=month)
+    case = _closed_case(reported_case, branch, rating=Rating.NOT_SATISFIED)
+    assert case.state == "reopened" and case.reopen_count == 1
+    for action in ("dispatch", "start", "resolve"):
+        case = case_transition(actor=branch, case=case, action=action, note="fixed again")
+    feedback_record(actor=branch, case=case, rating=Rating.SATISFIED, comment="", source="phone_call")
+    rollup_refresh()
+    after, _rows = breakdown(user=branch, by="month", start=month, end=month)
+    assert after.counts["rated"] == before.counts["rated"] + 1
+    assert after.counts["satisfied"] == before.counts["satisfied"]
+    assert after.counts["reworked"] == before.counts["reworked"] + 1

@@ -10,4 +10,11 @@ class Command(BaseCommand):
         document = ensure_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo logins (also in {credentials_path()}):"))
         for u in document["users"]:
-            self.stdout.write(f"  {u['username']:<10} {u['password']:<16} {u['role']:<20} {u['scope']}")
+            self.stdout.write(f"  {u['username']:<12} {u['password']:<16} {u['role']:<20} {u['scope']}")
+        if document.get("residents"):
+            self.stdout.write("Residents sign in on a phone at /me/sign-in/ (codes show in the console and outbox):")
+            for r in document["residents"]:
+                code = r["invitation_code"]
+                self.stdout.write(f"  {r['name']:<6} {r['phone']}  {r['unit']:<12} invitation code {code}")
+        if document.get("open311_api_key"):
+            self.stdout.write(f"Open311 API key: {document['open311_api_key']}")
