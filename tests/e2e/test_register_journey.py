@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
 
@@ -36,8 +37,9 @@ def test_secretary_checks_the_overview_opens_a_building_and_finds_a_resident(pag
     page.goto("/places/residents/")
     page.fill("#q", crypto.decrypt(resident.phone_encrypted))
     page.keyboard.press("Enter")
-    page.wait_for_selector(f"text={resident.name}")
-    assert page.locator('[data-testid="residents"] tbody tr').count() == 1
+    # The results are swapped in by htmx: wait until the list holds the one match (the unfiltered page has 50).
+    expect(page.locator('[data-testid="residents"] tbody tr')).to_have_count(1)
+    expect(page.locator('[data-testid="residents"]')).to_contain_text(resident.name)
     page.get_by_role("link", name=resident.name).click()
     page.wait_for_load_state()
     assert resident.phone_masked in page.content()
