@@ -7,7 +7,7 @@ street officers) see the cases in their scope that are routed to their role. Eve
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -68,15 +68,8 @@ def case_list(*, user, state: str = "", category: Category | None = None, level:
     return qs
 
 
-def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **filters) -> QuerySet[Case]:
-    """A work queue: ``mine`` (waiting for my action), ``new`` (to triage), ``team`` (open in my area),
-    ``overdue``, ``awaiting_feedback`` (resolved, not yet rated), ``escalated`` (escalated to my level), ``all``.
-
-    A bounded number of queries whatever the number of cases (``category``/``place``/``assignee`` joined)."""
-    if queue not in QUEUES:
-        raise Http404
-    now = now or timezone.now()
-    qs = case_list(user=user, **filters)
+def _queue_q(user, queue: str, now: dt.datetime) -> tuple[Q, tuple[str, ...]]:
+    """The filter and the order of a queue (shared by :func:`case_queue` and :func:`queue_counts`)."""
     if queue == "mine":
         mine = Q(assignee=user, state__in=[State.DISPATCHED, State.IN_PROGRESS, State.WAITING_REPORTER,
                                            State.POSTPONE_REQUESTED, State.ESCALATED, State.REOPENED])
@@ -91,20 +84,31 @@ def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **f
             if role in workflow.SUPERVISOR_ROLES:
                 supervised |= Q(path__startswith=path)
         mine |= supervised & Q(state=State.POSTPONE_REQUESTED)
-        return qs.filter(mine).order_by("resolution_due_at", "id")
+        return mine, ("resolution_due_at", "id")
     if queue == "new":
-        return qs.filter(state=State.SUBMITTED).order_by("created_at", "id")
+        return Q(state=State.SUBMITTED), ("created_at", "id")
     if queue == "team":
-        return qs.filter(state__in=OPEN_STATES).order_by("resolution_due_at", "id")
+        return Q(state__in=OPEN_STATES), ("resolution_due_at", "id")
     if queue == "overdue":
-        return qs.filter(state__in=OPEN_STATES, paused_at__isnull=True, resolution_due_at__lt=now).exclude(
-            state=State.RESOLVED).order_by("resolution_due_at", "id")
+        overdue = Q(state__in=OPEN_STATES, paused_at__isnull=True, resolution_due_at__lt=now) & ~Q(
+            state=State.RESOLVED)
+        return overdue, ("resolution_due_at", "id")
     if queue == "awaiting_feedback":
-        return qs.filter(state=State.RESOLVED).order_by("resolved_at", "id")
+        return Q(state=State.RESOLVED), ("resolved_at", "id")
     if queue == "escalated":
-        levels = _levels_of(user)
-        return qs.filter(state=State.ESCALATED, level__in=levels).order_by("created_at", "id")
-    return qs.order_by("-created_at", "-id")
+        return Q(state=State.ESCALATED, level__in=_levels_of(user)), ("created_at", "id")
+    return Q(), ("-created_at", "-id")
+
+
+def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **filters) -> QuerySet[Case]:
+    """A work queue: ``mine`` (waiting for my action), ``new`` (to triage), ``team`` (open in my area),
+    ``overdue``, ``awaiting_feedback`` (resolved, not yet rated), ``escalated`` (escalated to my level), ``all``.
+
+    A bounded number of queries whatever the number of cases (``category``/``place``/``assignee`` joined)."""
+    if queue not in QUEUES:
+        raise Http404
+    condition, order = _queue_q(user, queue, now or timezone.now())
+    return case_list(user=user, **filters).filter(condition).order_by(*order)
 
 
 def _levels_of(user) -> set[str]:
@@ -121,8 +125,10 @@ def _levels_of(user) -> set[str]:
 
 
 def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many cases each queue holds (one query per queue)."""
-    return {name: case_queue(user=user, queue=name, now=now).count() for name in QUEUES}
+    """How many cases each queue holds — one conditional aggregate for all the queues."""
+    now = now or timezone.now()
+    counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES}
+    return case_list(user=user).order_by().aggregate(**counts)
 
 
 def get_case_for_user(*, user, pk: int) -> Case:
