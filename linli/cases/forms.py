@@ -149,6 +149,14 @@ class DeadlineForm(BootstrapForm):
     resolution_workdays = forms.IntegerField(label=_("Resolution within (working days)"), min_value=1, max_value=120)
 
 
+class WorkdayForm(BootstrapForm):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(
+        label=_("This day is"), coerce=lambda v: v == "1",
+        choices=[("0", _("a holiday (休)")), ("1", _("a make-up working day (班)"))])
+    note = forms.CharField(label=_("Note (e.g. 春节)"), max_length=64, required=False)
+
+
 class MediationStartForm(BootstrapForm):
     peacemaker = forms.IntegerField(label=_("Peacemaker"))
     parties = forms.CharField(label=_("Parties, one per line: name, side"), widget=forms.Textarea(attrs={"rows": 3}))

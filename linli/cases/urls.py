@@ -22,6 +22,7 @@ urlpatterns = [
     path("routing/", views.routing, name="routing"),
     path("routing/<int:pk>/off/", views.routing_deactivate, name="routing_off"),
     path("deadlines/", views.deadlines, name="deadlines"),
+    path("calendar/", views.calendar, name="calendar"),
 ]
 
 resident_urlpatterns = ([

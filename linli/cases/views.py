@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,9 +32,11 @@ from linli.cases.forms import (
     StaffReportForm,
     TransitionForm,
     VerifyForm,
+    WorkdayForm,
     error_to_form,
 )
 from linli.cases.models import Case, Category, Channel, MediationOutcome, State
+from linli.core import workdays
 from linli.core.errors import ApplicationError
 from linli.core.pagination import paginate
 from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q
@@ -423,6 +426,25 @@ def deadlines(request):
             return redirect("cases:deadlines")
     return render(request, "cases/deadlines.html", {"policies": selectors.deadline_policies(), "form": form},
                   status=400 if form.errors else 200)
+
+
+@login_required
+def calendar(request):
+    """The holiday schedule staff enter for years the chinese-calendar package does not know yet (or to correct it)."""
+    user = _supervisor(request)
+    form = WorkdayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workday_override_set(actor=user, **form.cleaned_data)
+        except ApplicationError as exc:
+            error_to_form(form, exc)
+        else:
+            messages.success(request, _("Holiday schedule saved."))
+            return redirect("cases:calendar")
+    today = timezone.localdate()
+    years = [(year, workdays.year_is_known(year)) for year in (today.year, today.year + 1)]
+    return render(request, "cases/calendar.html", {"days": selectors.workday_overrides().order_by("date"), "form": form,
+                                                   "years": years}, status=400 if form.errors else 200)
 
 
 # --- mediation ------------------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Working days on the Chinese calendar: statutory holidays and make-up working days (调休).
 
-Three sources, first match wins: the holiday-schedule table staff keep (``cases.WorkdayOverride``; a year with any
-row there is known), then the ``chinese-calendar`` package (which knows the years up to its release and raises for
-later ones), then Monday–Friday. The fallback is logged and counted in :data:`fallback_years` so that pages can say
+Three sources: a day in the holiday-schedule table staff keep (``cases.WorkdayOverride``) wins; otherwise the
+``chinese-calendar`` package answers for the years it knows (up to its release; it raises for later ones); a year
+it does not know is "known" when staff entered any day of it (its other days are Monday–Friday); a year known to
+neither falls back to Monday–Friday. The fallback is logged and counted in :data:`fallback_years` so that pages can say
 "the holiday schedule for 2027 is not entered yet".
 """
 
@@ -61,10 +62,14 @@ class Calendar:
         if day.year not in self._years:
             self._years[day.year] = _overrides(day.year)
         table = self._years[day.year]
-        if table is not None:
-            return table.get(day, day.weekday() < 5)
+        # A day staff entered wins; the package answers the rest of a year it knows (one correction must not
+        # throw away the year's other holidays); a year known only from the table is Monday–Friday elsewhere.
+        if table is not None and day in table:
+            return table[day]
         if _package_knows(day.year):
             return chinese_calendar.is_workday(day)
+        if table is not None:
+            return day.weekday() < 5
         if day.year not in self.used_fallback:
             logger.warning("No holiday schedule for %s: counting Monday to Friday as working days.", day.year)
         self.used_fallback.add(day.year)

@@ -241,3 +241,24 @@ def test_mediation_pages(client_for, branch, grid2, reported_case):
     assert mediation.outcome == "agreed" and mediation.sessions.count() == 1
     pdf = client.get(reverse("cases:mediation_agreement", args=[mediation.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] in ("application/pdf", "text/html; charset=utf-8")
+
+
+def test_holiday_schedule_is_entered_by_supervisors_and_moves_deadlines(client_for, branch, grid1, client):
+    import datetime as dt
+
+    from linli.cases.models import WorkdayOverride
+    from linli.core.workdays import is_workday
+
+    url = reverse("cases:calendar")
+    assert client.get(url).status_code == 302  # anonymous → sign in
+    assert client_for(grid1).get(url).status_code == 403
+    staff = client_for(branch)
+    page = staff.get(url).content.decode()
+    assert "2027" in page  # next year's schedule is not in the package: the page says so
+    assert is_workday(dt.date(2027, 2, 8)) is True  # a Monday, by the fallback
+    response = staff.post(url, {"date": "2027-02-08", "is_workday": "0", "note": "春节"})
+    assert response.status_code == 302
+    assert WorkdayOverride.objects.filter(date=dt.date(2027, 2, 8), is_workday=False).exists()
+    assert is_workday(dt.date(2027, 2, 8)) is False
+    bad = staff.post(url, {"date": "", "is_workday": "0"})
+    assert bad.status_code == 400 and 'data-field-error="date"' in bad.content.decode()

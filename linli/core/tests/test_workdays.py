@@ -55,3 +55,15 @@ def test_staff_enter_next_years_schedule_and_it_wins():
     assert workdays.add_workdays(D(2026, 12, 31), 1, calendar=cal) == D(2027, 1, 5)
     assert cal.is_workday(D(2027, 1, 9)) and not cal.is_workday(D(2027, 1, 10))
     assert 2027 not in cal.used_fallback
+
+
+@pytest.mark.django_db
+def test_one_correction_keeps_the_rest_of_a_known_year():
+    """Entering one day of 2026 must not throw away the package's other 2026 holidays."""
+    from linli.cases.models import WorkdayOverride
+    from linli.core.workdays import is_workday
+
+    WorkdayOverride.objects.create(date=dt.date(2026, 12, 31), is_workday=False, note="test")
+    assert is_workday(dt.date(2026, 12, 31)) is False  # the correction
+    assert is_workday(dt.date(2026, 10, 1)) is False  # National Day, from the package
+    assert is_workday(dt.date(2026, 2, 16)) is False  # Spring Festival, from the package
