@@ -1,6 +1,7 @@
 """Sending: in-app notifications to users, and outbound messages to phones through the configured channel."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from linli.core.crypto import encrypt, mask_phone
 from linli.notify.channels import ChannelError, get_channel
@@ -31,11 +32,18 @@ def notification_mark_read(*, user, notification_ids) -> int:
     )
 
 
+#: Texts whose words are a secret (a sign-in code): the outbox keeps them only with the console channel, where the
+#: outbox *is* the delivery (the offline demo). With a real gateway, staff reading the outbox must not be able to sign
+#: in as a resident.
+SECRET_KINDS = {"sign_in_code"}
+
+
 def outbound_send(*, to: str, kind: str, body: str, place_path: str = "") -> OutboundMessage:
     """Send a text to a phone through the channel once the current transaction commits; the outbox records it."""
     channel = get_channel()
+    kept = str(body) if kind not in SECRET_KINDS or channel.name == "console" else _("(a one-time code, not kept)")
     message = OutboundMessage.objects.create(channel=channel.name, to_encrypted=encrypt(to), to_masked=mask_phone(to),
-                                             kind=kind, body=str(body), place_path=place_path)
+                                             kind=kind, body=kept, place_path=place_path)
 
     def deliver():
         try:

@@ -37,3 +37,25 @@ def test_outbox_is_scoped_and_masks_the_phone(client_for, grid1, grid2, demo, dj
 def test_anonymous_is_sent_to_sign_in(client):
     for name in ("notify:inbox", "notify:outbox"):
         assert client.get(reverse(name)).status_code == 302
+
+
+class RecordingChannel:
+    """A stand-in SMS gateway: a real channel name, the texts kept in memory."""
+
+    name = "sms"
+    sent: list = []
+
+    def send(self, to, body):
+        RecordingChannel.sent.append((to, body))
+
+
+def test_a_real_channel_delivers_sign_in_codes_but_the_outbox_does_not_keep_them(
+        settings, django_capture_on_commit_callbacks):
+    settings.LINLI_OUTBOUND_CHANNEL = "linli.notify.tests.test_notify.RecordingChannel"
+    with django_capture_on_commit_callbacks(execute=True):
+        outbound_send(to="13912345678", kind="sign_in_code", body="验证码 654321")
+        outbound_send(to="13912345678", kind="case_update", body="您的诉求已办结")
+    assert ("13912345678", "验证码 654321") in RecordingChannel.sent
+    kept = dict(OutboundMessage.objects.values_list("kind", "body"))
+    assert "654321" not in kept["sign_in_code"]
+    assert kept["case_update"] == "您的诉求已办结"
