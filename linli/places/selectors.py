@@ -27,19 +27,29 @@ from linli.places.models import (
 OCCUPIED = [Occupancy.OWNER_OCCUPIED, Occupancy.RENTED]
 
 
-def _dwelling(**extra) -> Q:
-    return Q(kind=PlaceKind.UNIT, use=UnitUse.DWELLING, **extra)
+def _dwelling(**extra) -> dict:
+    return {"kind": PlaceKind.UNIT, "use": UnitUse.DWELLING, **extra}
 
 
-PLACE_FIGURES = {
-    "buildings": Q(kind=PlaceKind.BUILDING),
+#: Each figure as the lookups a place must match to be counted (docs/register.md says the same in words).
+FIGURE_LOOKUPS = {
+    "buildings": {"kind": PlaceKind.BUILDING},
     "units": _dwelling(),
     "resident_households": _dwelling(occupancy__in=OCCUPIED),
     "owner_occupied_units": _dwelling(occupancy=Occupancy.OWNER_OCCUPIED),
     "rented_units": _dwelling(occupancy=Occupancy.RENTED),
     "vacant_units": _dwelling(occupancy=Occupancy.VACANT),
-    "shop_units": Q(kind=PlaceKind.UNIT, use=UnitUse.SHOP),
+    "shop_units": {"kind": PlaceKind.UNIT, "use": UnitUse.SHOP},
 }
+
+
+def figure_q(key: str, through: str = "") -> Q:
+    """The filter of one figure, on places themselves or ``through`` a relation (e.g. a building's members)."""
+    prefix = f"{through}__" if through else ""
+    return Q(**{prefix + lookup: value for lookup, value in FIGURE_LOOKUPS[key].items()})
+
+
+PLACE_FIGURES = {key: figure_q(key) for key in FIGURE_LOOKUPS}
 
 
 def eighty_cutoff(today: dt.date | None = None) -> dt.date:
@@ -148,14 +158,9 @@ def building_list(*, user, compound: Place | None = None) -> QuerySet[Place]:
     qs = Place.objects.filter(kind=PlaceKind.BUILDING).filter(scope_q(user))
     if compound is not None:
         qs = qs.filter(compound=compound)
-    units = "building_members"
-    return qs.annotate(
-        **{
-            key: Count(units, filter=Q(**{f"{units}__{k}": v for k, v in q.children}))
-            for key, q in PLACE_FIGURES.items()
-            if key != "buildings"
-        }
-    ).order_by("compound_id", Length("code"), "code")
+    members = "building_members"
+    figures = {key: Count(members, filter=figure_q(key, members)) for key in FIGURE_LOOKUPS if key != "buildings"}
+    return qs.annotate(**figures).order_by("compound_id", Length("code"), "code")
 
 
 def get_building_for_user(*, user, pk: int) -> Place:
