@@ -1,11 +1,11 @@
 """People who sign in, the roles they hold at a node of the place tree, and their API tokens."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from linli.core.models import HashedKey
 
 
 class User(AbstractUser):
@@ -66,27 +66,14 @@ class RoleAssignment(models.Model):
         return f"{self.get_role_display()} · {where}"
 
 
-class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored; the token itself is shown once."""
+class ApiToken(HashedKey):
+    """A bearer token for the JSON API (see :class:`linli.core.models.HashedKey`)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=64)
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def hash_key(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
 
 
 class LinkMethod(models.TextChoices):

@@ -87,20 +87,9 @@ def token_issue(*, actor, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 def token_authenticate(key: str) -> User | None:
-    """The active user owning an unrevoked token, or None. Marks the token used (at most once a minute)."""
-    if not key:
-        return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    """The active user owning an unrevoked token, or None."""
+    token = ApiToken.find_live(key)
+    return token.user if token is not None else None
 
 
 # --- resident accounts: phone sign-in codes and household invitation codes ---------------------------------------

@@ -1,7 +1,10 @@
-"""The shared kernel: the audit trail every service writes to."""
+"""The shared kernel: the audit trail every service writes to, and the base of hashed client keys."""
+
+import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,3 +32,41 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+
+class HashedKey(models.Model):
+    """A secret a client presents (an API token, an Open311 key): only its SHA-256 is stored, the key is shown once.
+
+    Concrete models add the ``user`` the key acts as. :meth:`find_live` is the one way to look a key up.
+    """
+
+    name = models.CharField(_("name"), max_length=64)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def find_live(cls, key: str):
+        """The unrevoked key matching ``key`` whose user is active, or None; marks it used (at most once a minute,
+        so that a busy client does not write on every request)."""
+        if not key:
+            return None
+        row = (cls.objects.select_related("user")
+               .filter(key_hash=cls.hash_key(key), revoked_at__isnull=True, user__is_active=True).first())
+        if row is not None:
+            now = timezone.now()
+            if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+                cls.objects.filter(pk=row.pk).update(last_used_at=now)
+        return row

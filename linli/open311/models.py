@@ -4,33 +4,22 @@ Only the SHA-256 of a key is stored; the key itself is shown once. A key files c
 account whose scope bounds what the client may read and where it may file), so the audit trail names a person.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.models import HashedKey
 
-class Open311Key(models.Model):
-    name = models.CharField(_("name"), max_length=64)
+
+class Open311Key(HashedKey):
+    """An Open311 client application's key (see :class:`linli.core.models.HashedKey`)."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="open311_keys",
                              verbose_name=_("files as"))
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Open311 key")
         verbose_name_plural = _("Open311 keys")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def hash_key(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
 
 
 class Open311Submission(models.Model):

@@ -28,13 +28,7 @@ def open311_key_revoke(*, actor, key: Open311Key) -> Open311Key:
 
 def open311_key_authenticate(key: str) -> Open311Key | None:
     """The live key matching ``key`` whose user is active, or None."""
-    if not key:
-        return None
-    row = (Open311Key.objects.select_related("user")
-           .filter(key_hash=Open311Key.hash_key(key), revoked_at__isnull=True, user__is_active=True).first())
-    if row is not None:
-        Open311Key.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    return row
+    return Open311Key.find_live(key)
 
 
 def ensure_open311_demo(*, path) -> str:
