@@ -26,6 +26,16 @@ DEMO_STAFF = [
 ]
 
 
+def demo_token(user, previous: dict) -> str:
+    """The token to write for ``user``: the one already in the credentials file while it is still live (tokens are
+    stored hashed, so a lost or stale one means a new token)."""
+    token = previous.get(user.username, {}).get("token", "")
+    if not token or not ApiToken.objects.filter(user=user, key_hash=ApiToken.hash_key(token),
+                                               revoked_at__isnull=True).exists():
+        _row, token = token_issue(actor=None, user=user, name="demo")
+    return token
+
+
 def credentials_path() -> Path:
     return Path(settings.VAR_DIR) / "demo-credentials.json"
 
@@ -59,10 +69,7 @@ def ensure_demo(stdout=None) -> dict:
                 role_grant(actor=None, user=user, role=role, place=compound, grid=grid)
                 grid.worker = user
                 grid.save(update_fields=["worker"])
-        token = previous.get(username, {}).get("token", "")
-        if not token or not ApiToken.objects.filter(user=user, key_hash=ApiToken.hash_key(token),
-                                                   revoked_at__isnull=True).exists():
-            _row, token = token_issue(actor=None, user=user, name="demo")
+        token = demo_token(user, previous)
         scope = {"community": community.name, "compound": compound.name}.get(where) or grids[where].name
         users.append({"role": role.value, "username": username, "password": DEMO_PASSWORD, "token": token,
                       "scope": scope})

@@ -12,8 +12,9 @@ import random
 
 from django.db import transaction
 
-from linli.accounts.models import ApiToken, Role, User
-from linli.accounts.services import role_grant, token_issue, user_create
+from linli.accounts.models import Role, User
+from linli.accounts.services import role_grant, user_create
+from linli.core.demo import demo_token
 from linli.org import services
 from linli.org.models import MemberStatus, OrgKind, PartyMembership, PartyOrganisation, TeamKind
 from linli.places.models import Household, Occupancy, Place, PlaceKind, Relation, Resident, Tag
@@ -207,10 +208,7 @@ def ensure_org_demo(*, compound: Place, previous: dict) -> list[dict]:
     for username, display, role in DEMO_ORG_STAFF:
         user = User.objects.filter(username=username).first() or user_create(
             actor=None, username=username, password=PASSWORD, display_name=display)
-        token = previous.get(username, {}).get("token", "")
-        if not token or not ApiToken.objects.filter(user=user, key_hash=ApiToken.hash_key(token),
-                                                   revoked_at__isnull=True).exists():
-            _row, token = token_issue(actor=None, user=user, name="demo")
+        token = demo_token(user, previous)
         entries.append({"role": role.value, "username": username, "password": PASSWORD, "token": token,
                         "scope": compound.name})
     return entries
