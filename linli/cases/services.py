@@ -175,7 +175,7 @@ def _set_deadlines(case: Case, start: dt.datetime, *, response: bool = True) -> 
 def deadline_policy_set(*, actor, category: Category, priority: str, response_hours: int,
                         resolution_workdays: int) -> DeadlinePolicy:
     """Set how long cases of a category and priority may take (a supervisor's decision)."""
-    if actor is not None and not any(r in workflow.SUPERVISOR_ROLES for r, _p in workflow.role_paths(actor)):
+    if actor is not None and not workflow.is_supervisor(actor):
         raise ApplicationError(_("Only a supervisor may set deadlines."), field="category")
     if priority not in Priority.values:
         raise ApplicationError(_("Choose a priority."), field="priority")
@@ -196,7 +196,9 @@ def deadline_policy_set(*, actor, category: Category, priority: str, response_ho
 
 @transaction.atomic
 def workday_override_set(*, actor, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
-    """Enter one day of the official holiday schedule (a holiday or a make-up working day)."""
+    """Enter one day of the official holiday schedule (a holiday or a make-up working day) — a supervisor's task."""
+    if actor is not None and not workflow.is_supervisor(actor):
+        raise ApplicationError(_("Only a supervisor may change the holiday schedule."), field="date")
     if date is None:
         raise ApplicationError(_("Enter a date."), field="date")
     row, _created = WorkdayOverride.objects.update_or_create(

@@ -367,7 +367,7 @@ def _building_choices(user) -> dict:
 
 def _supervisor(request):
     user = _staff(request)
-    if not any(role in workflow.SUPERVISOR_ROLES for role, _p in workflow.role_paths(user)):
+    if not workflow.is_supervisor(user):
         raise PermissionDenied
     return user
 
@@ -412,39 +412,41 @@ def routing_deactivate(request, pk: int):
     return redirect("cases:routing")
 
 
-@login_required
-def deadlines(request):
+def _settings_page(request, *, form_class, write, saved: str, url_name: str, template: str, context):
+    """A supervisors' settings page: the form posts to ``write(actor=…, **cleaned_data)``; a refused value is shown
+    on its field (400), a saved one redirects back with ``saved``. ``context()`` gives the rest of the page."""
     user = _supervisor(request)
-    form = DeadlineForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.deadline_policy_set(actor=user, **form.cleaned_data)
+            write(actor=user, **form.cleaned_data)
         except ApplicationError as exc:
             error_to_form(form, exc)
         else:
-            messages.success(request, _("Deadline saved."))
-            return redirect("cases:deadlines")
-    return render(request, "cases/deadlines.html", {"policies": selectors.deadline_policies(), "form": form},
-                  status=400 if form.errors else 200)
+            messages.success(request, saved)
+            return redirect(url_name)
+    return render(request, template, {"form": form, **context()}, status=400 if form.errors else 200)
+
+
+@login_required
+def deadlines(request):
+    return _settings_page(request, form_class=DeadlineForm, write=services.deadline_policy_set,
+                          saved=_("Deadline saved."), url_name="cases:deadlines", template="cases/deadlines.html",
+                          context=lambda: {"policies": selectors.deadline_policies()})
+
+
+def _calendar_context() -> dict:
+    today = timezone.localdate()
+    return {"days": selectors.workday_overrides().order_by("date"),
+            "years": [(year, workdays.year_is_known(year)) for year in (today.year, today.year + 1)]}
 
 
 @login_required
 def calendar(request):
     """The holiday schedule staff enter for years the chinese-calendar package does not know yet (or to correct it)."""
-    user = _supervisor(request)
-    form = WorkdayForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.workday_override_set(actor=user, **form.cleaned_data)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, _("Holiday schedule saved."))
-            return redirect("cases:calendar")
-    today = timezone.localdate()
-    years = [(year, workdays.year_is_known(year)) for year in (today.year, today.year + 1)]
-    return render(request, "cases/calendar.html", {"days": selectors.workday_overrides().order_by("date"), "form": form,
-                                                   "years": years}, status=400 if form.errors else 200)
+    return _settings_page(request, form_class=WorkdayForm, write=services.workday_override_set,
+                          saved=_("Holiday schedule saved."), url_name="cases:calendar", template="cases/calendar.html",
+                          context=_calendar_context)
 
 
 # --- mediation ------------------------------------------------------------------------------------------------------

@@ -53,6 +53,12 @@ def next_level(level: str) -> str | None:
 
 # --- who holds which role where ------------------------------------------------------------------------------------
 
+def is_supervisor(user) -> bool:
+    """True when ``user`` holds a supervisor role somewhere: supervisors edit routing rules, deadlines and the
+    holiday schedule, and approve postponements."""
+    return any(role in SUPERVISOR_ROLES for role, _path in role_paths(user))
+
+
 def role_paths(user) -> list[tuple[str, str]]:
     """``(role, path)`` for each current role of ``user`` (a grid worker's role: one per building of the grid).
 
