@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Role
 from linli.cases.models import LEVEL_ORDER, Level, State
+from linli.core.scope import role_paths  # noqa: F401  (the workflow's guards and its callers use it)
 
 S = State
 
@@ -57,33 +58,6 @@ def is_supervisor(user) -> bool:
     """True when ``user`` holds a supervisor role somewhere: supervisors edit routing rules, deadlines and the
     holiday schedule, and approve postponements."""
     return any(role in SUPERVISOR_ROLES for role, _path in role_paths(user))
-
-
-def role_paths(user) -> list[tuple[str, str]]:
-    """``(role, path)`` for each current role of ``user`` (a grid worker's role: one per building of the grid).
-
-    Computed once per user object (one or two queries)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    cached = getattr(user, "_linli_role_paths", None)
-    if cached is not None:
-        return cached
-    from linli.accounts.models import RoleAssignment
-    from linli.places.models import Place
-
-    pairs: list[tuple[str, str]] = []
-    grids: dict[int, str] = {}
-    for a in RoleAssignment.objects.filter(user=user, ended_at__isnull=True).select_related("place"):
-        if a.grid_id:
-            grids[a.grid_id] = a.role
-        else:
-            pairs.append((a.role, a.place.path))
-    if grids:
-        for grid_id, path in Place.objects.filter(grid_memberships__in=grids).values_list(
-                "grid_memberships", "path"):
-            pairs.append((grids[grid_id], path))
-    user._linli_role_paths = pairs
-    return pairs
 
 
 def holds(user, roles, path: str) -> bool:

@@ -8,30 +8,41 @@ from django.db.models import Q
 from django.http import Http404
 
 
-def scope_paths(user) -> list[str]:
-    """The path prefixes ``user`` reaches, computed once per user object (one or two queries)."""
-    if user is None or not user.is_authenticated or not user.is_active:
+def role_paths(user) -> list[tuple[str, str]]:
+    """``(role, path)`` for each current role of ``user`` — a grid worker's role gives one pair per building of the
+    grid. Computed once per user object (one or two queries); every scope and permission check starts here."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_linli_scope_paths", None)
+    cached = getattr(user, "_linli_role_paths", None)
     if cached is not None:
         return cached
     from linli.accounts.models import RoleAssignment
     from linli.places.models import Place
 
-    paths: list[str] = []
-    grid_ids: list[int] = []
-    assignments = RoleAssignment.objects.filter(user=user, ended_at__isnull=True).select_related("place")
-    for assignment in assignments:
+    pairs: list[tuple[str, str]] = []
+    grids: dict[int, str] = {}
+    for assignment in RoleAssignment.objects.filter(user=user, ended_at__isnull=True).select_related("place"):
         if assignment.grid_id:
-            grid_ids.append(assignment.grid_id)
+            grids[assignment.grid_id] = assignment.role
         else:
-            paths.append(assignment.place.path)
-    if grid_ids:
-        paths.extend(Place.objects.filter(grid_memberships__in=grid_ids).values_list("path", flat=True))
-    # Drop paths that lie under another one: fewer OR branches in every query.
-    paths = sorted(set(paths))
+            pairs.append((assignment.role, assignment.place.path))
+    if grids:
+        rows = Place.objects.filter(grid_memberships__in=grids).values_list("grid_memberships", "path")
+        pairs.extend((grids[grid_id], path) for grid_id, path in rows)
+    user._linli_role_paths = pairs
+    return pairs
+
+
+def scope_paths(user) -> list[str]:
+    """The path prefixes ``user`` reaches: the places of their roles, without those lying under another one (fewer
+    OR branches in every query)."""
+    cached = getattr(user, "_linli_scope_paths", None)
+    if cached is not None:
+        return cached
+    paths = sorted({path for _role, path in role_paths(user)})
     reduced = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
-    user._linli_scope_paths = reduced
+    if user is not None and getattr(user, "is_authenticated", False):
+        user._linli_scope_paths = reduced
     return reduced
 
 
