@@ -385,7 +385,12 @@ def routing(request):
             rule = None
             if request.POST.get("rule", "").isdigit():
                 rule = selectors.get_routing_rule_for_user(user=user, pk=int(request.POST["rule"]))
-            handler = User.objects.filter(pk=d["handler"]).first() if d.get("handler") else None
+            handler = None
+            if d.get("handler"):  # a person who works in the supervisor's area, not any account by its number
+                handler = (User.objects.filter(pk=d["handler"], role_assignments__ended_at__isnull=True)
+                           .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
+                if handler is None:
+                    raise ApplicationError(_("No such handler in your area."), field="handler")
             services.routing_rule_save(actor=user, category=d["category"], place=place, level=d["level"],
                                        role=d["role"], handler=handler, note=d["note"], rule=rule)
         except ApplicationError as exc:

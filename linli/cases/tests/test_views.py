@@ -262,3 +262,15 @@ def test_holiday_schedule_is_entered_by_supervisors_and_moves_deadlines(client_f
     assert is_workday(dt.date(2027, 2, 8)) is False
     bad = staff.post(url, {"date": "", "is_workday": "0"})
     assert bad.status_code == 400 and 'data-field-error="date"' in bad.content.decode()
+
+
+def test_a_routing_rule_names_only_a_handler_of_the_supervisors_area(client_for, branch, demo, leak_category,
+                                                                      django_user_model):
+    from linli.cases.models import RoutingRule
+
+    outsider = django_user_model.objects.create_user(username="outsider", password="x" * 12)
+    response = client_for(branch).post(reverse("cases:routing"), {
+        "category": leak_category.pk, "place": demo.pk, "level": "compound", "role": "property_steward",
+        "handler": outsider.pk})
+    assert response.status_code == 400 and 'data-field-error="handler"' in response.content.decode()
+    assert not RoutingRule.objects.filter(handler=outsider).exists()
