@@ -1,0 +1,77 @@
+"""Deadlines: how long a case may take (DeadlinePolicy) and the holiday schedule staff keep."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from linli.cases import workflow
+from linli.cases.models import (
+    Case,
+    Category,
+    DeadlinePolicy,
+    Priority,
+    WorkdayOverride,
+)
+from linli.core import workdays
+from linli.core.audit import audit
+from linli.core.errors import ApplicationError
+
+#: When no DeadlinePolicy row exists: (response hours, resolution working days) per priority (Beijing's norms).
+DEFAULT_DEADLINES = {Priority.NORMAL: (24, 7), Priority.URGENT: (4, 1), Priority.EMERGENCY: (2, 1)}
+# --- deadlines ----------------------------------------------------------------------------------------------------
+
+def deadline_for(category: Category, priority: str) -> tuple[int, int]:
+    """(response hours, resolution working days) for a category and priority."""
+    policy = DeadlinePolicy.objects.filter(category=category, priority=priority).first()
+    if policy:
+        return policy.response_hours, policy.resolution_workdays
+    return DEFAULT_DEADLINES[Priority(priority)]
+
+
+def _set_deadlines(case: Case, start: dt.datetime, *, response: bool = True) -> None:
+    hours, days = deadline_for(case.category, case.priority)
+    if response:
+        case.response_due_at = start + dt.timedelta(hours=hours)
+    case.resolution_due_at = workdays.add_workdays(start, days)
+    case.resolution_reminded_at = None
+    case.overdue_handled_at = None
+
+
+@transaction.atomic
+def deadline_policy_set(*, actor, category: Category, priority: str, response_hours: int,
+                        resolution_workdays: int) -> DeadlinePolicy:
+    """Set how long cases of a category and priority may take (a supervisor's decision)."""
+    if actor is not None and not workflow.is_supervisor(actor):
+        raise ApplicationError(_("Only a supervisor may set deadlines."), field="category")
+    if priority not in Priority.values:
+        raise ApplicationError(_("Choose a priority."), field="priority")
+    if not response_hours or response_hours < 1 or response_hours > 24 * 30:
+        raise ApplicationError(_("The response time must be between 1 and 720 hours."), field="response_hours")
+    if not resolution_workdays or resolution_workdays < 1 or resolution_workdays > 120:
+        raise ApplicationError(_("The resolution time must be between 1 and 120 working days."),
+                               field="resolution_workdays")
+    policy, _created = DeadlinePolicy.objects.update_or_create(
+        category=category, priority=priority,
+        defaults={"response_hours": response_hours, "resolution_workdays": resolution_workdays},
+    )
+    audit(actor=actor, action="cases.deadline_set", target=policy,
+          data={"category": category.code, "priority": priority, "response_hours": response_hours,
+                "resolution_workdays": resolution_workdays})
+    return policy
+
+
+@transaction.atomic
+def workday_override_set(*, actor, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
+    """Enter one day of the official holiday schedule (a holiday or a make-up working day) — a supervisor's task."""
+    if actor is not None and not workflow.is_supervisor(actor):
+        raise ApplicationError(_("Only a supervisor may change the holiday schedule."), field="date")
+    if date is None:
+        raise ApplicationError(_("Enter a date."), field="date")
+    row, _created = WorkdayOverride.objects.update_or_create(
+        date=date, defaults={"is_workday": bool(is_workday), "note": note[:64], "created_by": actor})
+    audit(actor=actor, action="cases.workday_set", target=row,
+          data={"date": date.isoformat(), "is_workday": bool(is_workday), "note": note})
+    return row
+
+

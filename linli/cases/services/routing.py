@@ -1,0 +1,88 @@
+"""Routing: where a case of a category at a place goes (level, role, handler)."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role, RoleAssignment
+from linli.cases import workflow
+from linli.cases.models import (
+    LEVEL_ORDER,
+    Category,
+    Level,
+    RoutingRule,
+)
+from linli.cases.services.common import path_prefixes
+from linli.core.audit import audit
+from linli.core.errors import ApplicationError
+from linli.places.models import Place, PlaceKind
+
+# --- routing --------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Route:
+    level: str
+    role: str
+    handler: object | None
+    rule: RoutingRule | None
+
+
+def routing_resolve(*, category: Category, path: str, level: str | None = None) -> Route:
+    """Where a case of ``category`` at ``path`` goes: the most specific active rule (longest place path), at
+    ``level`` when given. Without a rule: the level's default role (a dispute: the compound's peacemaker)."""
+    rules = RoutingRule.objects.filter(category=category, is_active=True, path__in=path_prefixes(path))
+    if level:
+        rules = rules.filter(level=level)
+    rule = max(rules.select_related("handler"), key=lambda r: (len(r.path), -LEVEL_ORDER.index(r.level)),
+               default=None)
+    if rule is not None:
+        return Route(rule.level, rule.role, rule.handler, rule)
+    if level is None:
+        level = Level.COMPOUND
+        if category.is_dispute:
+            return Route(level, Role.PEACEMAKER, None, None)
+    return Route(level, workflow.LEVEL_DEFAULT_ROLE[Level(level)], None, None)
+
+
+@transaction.atomic
+def routing_rule_save(*, actor, category: Category, place: Place, level: str, role: str, handler=None,
+                      note: str = "", rule: RoutingRule | None = None) -> RoutingRule:
+    """Create a routing rule, or change ``rule`` (the old version is kept, inactive, as history)."""
+    if level not in Level.values:
+        raise ApplicationError(_("Choose a level."), field="level")
+    if role not in Role.values:
+        raise ApplicationError(_("Choose a role."), field="role")
+    if place is None or place.kind not in {PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND,
+                                           PlaceKind.BUILDING}:
+        raise ApplicationError(_("A rule applies to a street, community, compound or building."), field="place")
+    if actor is not None and not workflow.holds(actor, workflow.SUPERVISOR_ROLES, place.path):
+        raise ApplicationError(_("Only a supervisor of this place may edit its routing rules."), field="place")
+    if handler is not None and not RoleAssignment.objects.filter(
+            user=handler, role=role, ended_at__isnull=True).exists():
+        raise ApplicationError(_("The handler does not hold the role %(role)s.") % {"role": Role(role).label},
+                               field="handler")
+    if rule is not None:
+        RoutingRule.objects.filter(pk=rule.pk).update(is_active=False)
+    clash = RoutingRule.objects.filter(category=category, place=place, level=level, is_active=True)
+    if clash.exists():
+        raise ApplicationError(_("A rule for this category, place and level exists already."), field="place")
+    new = RoutingRule.objects.create(category=category, place=place, path=place.path, level=level, role=role,
+                                     handler=handler, note=note[:200], updated_by=actor)
+    audit(actor=actor, action="cases.routing_rule_save", target=new, place_path=place.path,
+          data={"category": category.code, "level": level, "role": role,
+                "handler": handler.pk if handler else None, "replaces": rule.pk if rule else None})
+    return new
+
+
+@transaction.atomic
+def routing_rule_deactivate(*, actor, rule: RoutingRule) -> RoutingRule:
+    """Switch a rule off (kept as history)."""
+    if actor is not None and not workflow.holds(actor, workflow.SUPERVISOR_ROLES, rule.path):
+        raise ApplicationError(_("Only a supervisor of this place may edit its routing rules."), field="rule")
+    RoutingRule.objects.filter(pk=rule.pk).update(is_active=False)
+    rule.is_active = False
+    audit(actor=actor, action="cases.routing_rule_deactivate", target=rule, place_path=rule.path)
+    return rule
+
+
