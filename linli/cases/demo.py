@@ -31,6 +31,7 @@ from linli.cases.models import (
     Spot,
     State,
 )
+from linli.cases.services import config
 from linli.core.errors import ApplicationError
 from linli.places.models import Place, PlaceKind, Resident
 
@@ -176,6 +177,7 @@ def ensure_cases_demo(compound: Place) -> int:
     categories = ensure_categories()
     users = ensure_handlers(compound)
     ensure_routing(compound, categories, users)
+    config.settings_changed()  # the demo writes its rules and deadlines directly: processes must read them again
     if Case.objects.filter(compound=compound).exists():
         return 0
     with services.quiet():

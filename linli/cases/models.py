@@ -132,6 +132,21 @@ class DeadlinePolicy(models.Model):
         return f"{self.category} · {self.get_priority_display()}"
 
 
+class SettingsVersion(models.Model):
+    """One row whose ``token`` changes whenever a routing rule, a deadline or a day of the holiday schedule is saved.
+
+    Each process keeps those tables in memory (:mod:`linli.cases.services.config`) and reads only this token per
+    case reported: a different token means another process (or this one) saved something, and the tables are read
+    again. A random token rather than a counter, so that a change rolled back and another one made after it can
+    never show the same value twice.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class RoutingRule(models.Model):
     """Category × place → the level and role (and optionally the person) that handles it.
 

@@ -44,6 +44,16 @@ def visible_q(user) -> Q:
     return q
 
 
+def can_see(user, case: Case) -> bool:
+    """:func:`visible_q` for one case in memory (no query beyond the user's roles)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk in (case.reporter_user_id, case.owner_id, case.assignee_id, case.dispatched_by_id):
+        return True
+    return any(case.path.startswith(path) and (role in workflow.SEE_ALL_ROLES or case.assigned_role == role)
+               for role, path in workflow.role_paths(user))
+
+
 def _base(user) -> QuerySet[Case]:
     return Case.objects.filter(visible_q(user)).select_related(
         "category", "place", "compound", "owner", "assignee", "reporter")

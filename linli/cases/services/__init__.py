@@ -17,7 +17,10 @@ from linli.cases.services.common import (
     MEDIATION_FOLLOW_UP_DAYS,
     _event,
     _notify,
+    audit_many,
     case_url,
+    deliver,
+    enqueue_with_change,
     level_place,
     path_prefixes,
     quiet,
@@ -32,7 +35,7 @@ from linli.cases.services.deadlines import (
     workday_override_set,
 )
 from linli.cases.services.feedback import case_verify, feedback_record, follow_up_call_record
-from linli.cases.services.intake import _receivers, case_create, case_me_too
+from linli.cases.services.intake import Intake, _receivers, case_create, case_intake, case_me_too
 from linli.cases.services.mediation import (
     mediation_agreement_html,
     mediation_agreement_pdf,
@@ -46,12 +49,12 @@ from linli.cases.services.routing import Route, routing_resolve, routing_rule_de
 from linli.cases.services.transitions import EFFECTS, case_bulk_transition, case_comment, case_transition
 
 __all__ = [
-    "CASE_PLACE_KINDS", "DEFAULT_DEADLINES", "EFFECTS", "FEEDBACK_WAIT", "INTERNAL_ACTIONS", "MAX_PHOTOS",
-    "MAX_PHOTO_BYTES", "MEDIATION_FOLLOW_UP_DAYS", "PHOTO_FORMATS", "Route", "_event", "_notify", "_receivers",
-    "case_bulk_transition", "case_comment", "case_create", "case_me_too", "case_transition", "case_url",
-    "case_verify", "deadline_for", "deadline_policy_set", "feedback_record", "follow_up_call_record", "level_place",
+    "audit_many", "case_bulk_transition", "case_comment", "case_create", "case_intake", "case_me_too",
+    "CASE_PLACE_KINDS", "case_transition", "case_url", "case_verify", "deadline_for", "deadline_policy_set",
+    "DEFAULT_DEADLINES", "deliver", "EFFECTS", "enqueue_with_change", "_event", "feedback_record", "FEEDBACK_WAIT",
+    "follow_up_call_record", "Intake", "INTERNAL_ACTIONS", "level_place", "MAX_PHOTO_BYTES", "MAX_PHOTOS",
     "mediation_agreement_html", "mediation_agreement_pdf", "mediation_conclude", "mediation_follow_up",
-    "mediation_session_add", "mediation_start", "path_prefixes", "photo_clean", "quiet", "resident_of",
-    "role_holders", "routing_resolve", "routing_rule_deactivate", "routing_rule_save", "supervisors_of",
-    "workday_override_set",
+    "MEDIATION_FOLLOW_UP_DAYS", "mediation_session_add", "mediation_start", "_notify", "path_prefixes", "photo_clean",
+    "PHOTO_FORMATS", "quiet", "_receivers", "resident_of", "role_holders", "Route", "routing_resolve",
+    "routing_rule_deactivate", "routing_rule_save", "supervisors_of", "workday_override_set"
 ]

@@ -5,6 +5,7 @@ import contextvars
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from linli.cases.models import (
     CaseEvent,
 )
 from linli.core import crypto
+from linli.core.models import AuditEvent
 from linli.places.models import Place, PlaceKind
 
 FEEDBACK_WAIT = dt.timedelta(days=3)
@@ -84,12 +86,42 @@ def role_holders(case: Case, role: str):
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 
-def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterable = (), reporter: bool = False):
-    """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account)."""
-    from linli.notify.services import notification_send_many, outbound_send
+def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterable = (), reporter: bool = False,
+            receivers: bool = False) -> None:
+    """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account);
+    ``receivers``: also whoever receives a new case there (the grid worker, else the branch secretary).
 
+    Delivered by the task :func:`linli.cases.tasks.case_notify`, so that the change itself writes one row for it at
+    most: on the database queue the task row is written in the change's transaction (it commits or rolls back with
+    the change, and the worker delivers it); another queue gets it once the change has committed; the immediate
+    backend (tests) delivers at once."""
     if _quiet.get():
         return
+    user_ids = sorted({u.pk for u in users if u is not None})
+    tell_reporter = bool(reporter and (case.reporter_user_id or case.reporter_phone_encrypted or case.reporter_id))
+    if not (user_ids or tell_reporter or receivers):
+        return  # nobody to tell: no task at all
+    from linli.cases.tasks import case_notify
+
+    enqueue_with_change(case_notify, case_id=case.pk, kind=kind, title=str(title), body=str(body or ""),
+                        user_ids=user_ids, reporter=tell_reporter, receivers=receivers)
+
+
+def enqueue_with_change(task, **kwargs) -> None:
+    """Enqueue ``task`` as part of the current change (see :func:`_notify`)."""
+    from django_tasks.backends.immediate import ImmediateBackend
+    from django_tasks_db.backend import DatabaseBackend
+
+    if isinstance(task.get_backend(), DatabaseBackend | ImmediateBackend):
+        task.enqueue(**kwargs)
+    else:  # a queue outside the database must not see the task before the change is committed
+        transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
+def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool) -> None:
+    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account."""
+    from linli.notify.services import notification_send_many, outbound_send
+
     recipients = [u for u in users if u is not None]
     if reporter and case.reporter_user_id:
         recipients.append(case.reporter_user)
@@ -101,6 +133,18 @@ def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterabl
         if encrypted:
             outbound_send(to=crypto.decrypt(encrypted), kind=kind, body=f"{title} {body}".strip(),
                           place_path=case.path)
+
+
+def audit_many(*, actor, actions: Iterable[tuple[str, dict]], target, place_path: str = "") -> list[AuditEvent]:
+    """Several audit rows about one target in one insert — the same rows :func:`linli.core.audit.audit` writes
+    one by one (who, what, which record, where, from which address)."""
+    from linli.core import audit as core_audit
+
+    ip = core_audit._current_ip["ip"]  # the request's address, as audit() records it
+    rows = [AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action=action,
+                       target_type=target._meta.label_lower, target_id=str(target.pk), place_path=place_path,
+                       ip_address=ip, data=data or {}) for action, data in actions]
+    return AuditEvent.objects.bulk_create(rows)
 
 
 def _event(case: Case, *, actor, action: str, at, from_state: str = "", to_state: str = "", note: str = "",

@@ -13,27 +13,33 @@ from linli.cases.models import (
     Priority,
     WorkdayOverride,
 )
+from linli.cases.services import config
 from linli.core import workdays
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
 
 #: When no DeadlinePolicy row exists: (response hours, resolution working days) per priority (Beijing's norms).
 DEFAULT_DEADLINES = {Priority.NORMAL: (24, 7), Priority.URGENT: (4, 1), Priority.EMERGENCY: (2, 1)}
-# --- deadlines ----------------------------------------------------------------------------------------------------
 
-def deadline_for(category: Category, priority: str) -> tuple[int, int]:
-    """(response hours, resolution working days) for a category and priority."""
-    policy = DeadlinePolicy.objects.filter(category=category, priority=priority).first()
-    if policy:
-        return policy.response_hours, policy.resolution_workdays
+
+def deadline_for(category: Category, priority: str, path: str = "", *,
+                 snap: config.Snapshot | None = None) -> tuple[int, int]:
+    """(response hours, resolution working days) for a category and priority at ``path``: the policy of the most
+    specific place above ``path``, else the global one, else :data:`DEFAULT_DEADLINES`."""
+    snap = snap or config.snapshot()
+    for policy_path, hours, days in snap.deadlines.get((category.pk, priority), ()):
+        if path.startswith(policy_path):
+            return hours, days
     return DEFAULT_DEADLINES[Priority(priority)]
 
 
-def _set_deadlines(case: Case, start: dt.datetime, *, response: bool = True) -> None:
-    hours, days = deadline_for(case.category, case.priority)
+def _set_deadlines(case: Case, start: dt.datetime, *, response: bool = True,
+                   snap: config.Snapshot | None = None) -> None:
+    snap = snap or config.snapshot()
+    hours, days = deadline_for(case.category, case.priority, case.path, snap=snap)
     if response:
         case.response_due_at = start + dt.timedelta(hours=hours)
-    case.resolution_due_at = workdays.add_workdays(start, days)
+    case.resolution_due_at = workdays.add_workdays(start, days, calendar=snap.calendar)
     case.resolution_reminded_at = None
     case.overdue_handled_at = None
 
@@ -55,6 +61,7 @@ def deadline_policy_set(*, actor, category: Category, priority: str, response_ho
         category=category, priority=priority,
         defaults={"response_hours": response_hours, "resolution_workdays": resolution_workdays},
     )
+    config.settings_changed()
     audit(actor=actor, action="cases.deadline_set", target=policy,
           data={"category": category.code, "priority": priority, "response_hours": response_hours,
                 "resolution_workdays": resolution_workdays})
@@ -70,6 +77,7 @@ def workday_override_set(*, actor, date: dt.date, is_workday: bool, note: str = 
         raise ApplicationError(_("Enter a date."), field="date")
     row, _created = WorkdayOverride.objects.update_or_create(
         date=date, defaults={"is_workday": bool(is_workday), "note": note[:64], "created_by": actor})
+    config.settings_changed()
     audit(actor=actor, action="cases.workday_set", target=row,
           data={"date": date.isoformat(), "is_workday": bool(is_workday), "note": note})
     return row

@@ -15,6 +15,7 @@ from linli.cases.models import (
     State,
 )
 from linli.cases.services.common import _event, _now, _refresh
+from linli.cases.services.photos import photos_removed_on_failure
 from linli.cases.services.transitions import case_transition
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
@@ -86,6 +87,7 @@ def follow_up_call_record(*, actor, call: FollowUpCall, reached: bool, rating: s
     return call
 
 
+@photos_removed_on_failure()
 @transaction.atomic
 def case_verify(*, actor, case: Case, passed: bool, note: str = "", photos=(), expected_version=None,
                 at: dt.datetime | None = None) -> Case:

@@ -1,51 +1,78 @@
 """Reporting a case: validation, number, routing, deadlines, the first event; and "me too"."""
 
 import datetime as dt
+from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
+from linli.cases import workflow
 from linli.cases.models import (
     Case,
+    CaseEvent,
     CaseNumberSequence,
     Category,
     Channel,
     Level,
     MeToo,
     Priority,
+    SettingsVersion,
     State,
 )
+from linli.cases.services import config
 from linli.cases.services.common import (
     CASE_PLACE_KINDS,
     _event,
     _is_staff,
     _notify,
     _now,
+    audit_many,
     resident_of,
     role_holders,
     supervisors_of,
 )
 from linli.cases.services.deadlines import _set_deadlines
-from linli.cases.services.photos import MAX_PHOTOS, _attach
+from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
-from linli.cases.services.transitions import case_transition
 from linli.core import crypto
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
 from linli.core.scope import in_scope
 from linli.places.models import Place, PlaceKind
 
-# --- reporting -----------------------------------------------------------------------------------------------------
+#: A staff entry is taken on at once: the entering staff member is its first receiver (首接负责).
+_ACCEPT = "accept"
 
-def _next_number(compound: Place | None, year: int) -> str:
+
+class Intake(NamedTuple):
+    """What :func:`case_intake` did: the case, whether it was made now (False: an earlier request with the same
+    idempotency key made it), and the timeline events it wrote."""
+
+    case: Case
+    created: bool
+    events: list[CaseEvent]
+
+
+def _next_number(compound: Place | None, year: int) -> tuple[str, str]:
+    """The next number of the compound's prefix and the year, from one ``UPDATE … RETURNING`` whose row lock holds
+    until the report commits (numbers have neither gaps nor doubles) — and, in the same round trip, the token of the
+    supervisors' settings (:func:`linli.cases.services.config.snapshot`), so that checking them costs no query."""
     prefix = (compound.code[:2] if compound else "LL").upper()
-    seq, _created = CaseNumberSequence.objects.select_for_update().get_or_create(prefix=prefix, year=year)
-    CaseNumberSequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
-    seq.refresh_from_db(fields=["last"])
-    return f"{prefix}-{year}-{seq.last:06d}"
+    qn = connection.ops.quote_name
+    token = f"(SELECT {qn('token')} FROM {qn(SettingsVersion._meta.db_table)} WHERE {qn('id')} = 1)"  # noqa: S608
+    sql = (f"UPDATE {qn(CaseNumberSequence._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608
+           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}")  # values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix, year])
+        row = cursor.fetchone()
+        if row is None:  # the first case of the year under this prefix
+            CaseNumberSequence.objects.get_or_create(prefix=prefix, year=year)
+            cursor.execute(sql, [prefix, year])
+            row = cursor.fetchone()
+    return f"{prefix}-{year}-{row[0]:06d}", row[1] or ""
 
 
 def case_create(*, actor, category: Category, place: Place, description: str, title: str = "", spot: str = "",
@@ -53,31 +80,38 @@ def case_create(*, actor, category: Category, place: Place, description: str, ti
                 reporter_phone: str = "", anonymous: bool = False, channel: str = Channel.RESIDENT_APP,
                 priority: str = "", photos=(), idempotency_key: str = "", at: dt.datetime | None = None) -> Case:
     """Report a case. A resident reports for themselves (``actor`` is their account, if any); staff enter a case on
-    behalf of a resident (phone call, visit) or file what a patrol found — staff cases are accepted at once, the
-    staff member being the first receiver (首接负责).
+    behalf of a resident (phone call, visit) or file what a patrol found — a staff member who triages cases there
+    takes it on at once (accepted, they are its first receiver, 首接负责).
 
     Resubmitting with the same ``idempotency_key`` (a double tap, a flaky network) returns the first case."""
-    if idempotency_key and getattr(actor, "pk", None):
-        existing = Case.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
+    return case_intake(actor=actor, category=category, place=place, description=description, title=title, spot=spot,
+                       location_note=location_note, reporter=reporter, reporter_user=reporter_user,
+                       reporter_name=reporter_name, reporter_phone=reporter_phone, anonymous=anonymous,
+                       channel=channel, priority=priority, photos=photos, idempotency_key=idempotency_key,
+                       at=at).case
+
+
+def case_intake(*, actor, idempotency_key: str = "", **fields) -> Intake:
+    """:func:`case_create`, telling also whether the case was made now and which events it wrote (the API answers
+    201 or 200 and the timeline from this, without reading the case again).
+
+    The idempotency key is not looked up first: the unique (creator, key) constraint refuses a second case, and
+    only then is the first one read — a replay costs a rolled-back attempt, a first report no query."""
+    key = (idempotency_key or "")[:64]
     try:
-        with transaction.atomic():
-            return _case_create(actor=actor, category=category, place=place, description=description, title=title,
-                                spot=spot, location_note=location_note, reporter=reporter,
-                                reporter_user=reporter_user, reporter_name=reporter_name,
-                                reporter_phone=reporter_phone, anonymous=anonymous, channel=channel,
-                                priority=priority, photos=photos, idempotency_key=idempotency_key, at=at)
+        with photos_removed_on_failure(), transaction.atomic():
+            return _case_create(actor=actor, idempotency_key=key, **fields)
     except IntegrityError:
-        if idempotency_key and getattr(actor, "pk", None):
-            existing = Case.objects.filter(created_by=actor, idempotency_key=idempotency_key).first()
+        if key and getattr(actor, "pk", None):
+            existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
             if existing:
-                return existing
+                return Intake(existing, False, [])
         raise
 
 
-def _case_create(*, actor, category, place, description, title, spot, location_note, reporter, reporter_user,
-                 reporter_name, reporter_phone, anonymous, channel, priority, photos, idempotency_key, at) -> Case:
+def _case_create(*, actor, category, place, description, title="", spot="", location_note="", reporter=None,
+                 reporter_user=None, reporter_name="", reporter_phone="", anonymous=False,
+                 channel=Channel.RESIDENT_APP, priority="", photos=(), idempotency_key="", at=None) -> Intake:
     now = _now(at)
     description = (description or "").strip()
     if category is None or not category.is_active:
@@ -99,14 +133,13 @@ def _case_create(*, actor, category, place, description, title, spot, location_n
     staff = _is_staff(actor)
     if staff and not in_scope(actor, place.path):
         raise ApplicationError(_("This place is outside your area."), field="place")
+    reporter_name = reporter_name or ""
     if channel in (Channel.PHONE, Channel.VISIT) and not (reporter or reporter_name.strip()):
         raise ApplicationError(_("Enter the name of the resident who reported it."), field="reporter_name")
     phone = (reporter_phone or "").replace(" ", "").strip()
     if phone and (not phone.isdigit() or not 7 <= len(phone) <= 15):
         raise ApplicationError(_("Enter a valid phone number."), field="reporter_phone")
-    photos = list(photos or [])
-    if len(photos) > MAX_PHOTOS:
-        raise ApplicationError(_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}, field="photos")
+    cleaned = photos_clean_all(photos)  # every photo checked before anything is written
 
     compound = place if place.kind == PlaceKind.COMPOUND else place.compound
     if reporter_user is None and not staff and getattr(actor, "pk", None):
@@ -116,30 +149,47 @@ def _case_create(*, actor, category, place, description, title, spot, location_n
         if reporter is not None and compound is not None and not reporter.path.startswith(compound.path):
             raise ApplicationError(_("You can report problems of your own compound only."), field="place")
     title = (title or "").strip()[:120] or _title_for(category, place, spot)
-    route = routing_resolve(category=category, path=place.path)
+    actor_user = actor if getattr(actor, "pk", None) else None
+
+    number, token = _next_number(compound, timezone.localtime(now).year)
+    snap = config.snapshot(token)
+    route = routing_resolve(category=category, path=place.path, compound_id=compound.pk if compound else None,
+                            snap=snap)
     case = Case(
-        number=_next_number(compound, timezone.localtime(now).year), category=category, title=title,
-        description=description, place=place, compound=compound, spot=spot, location_note=location_note[:200],
+        number=number, category=category, title=title,
+        description=description, place=place, compound=compound, spot=spot, location_note=(location_note or "")[:200],
         path=place.path, reporter=reporter, reporter_user=reporter_user, reporter_name=reporter_name.strip()[:64],
         reporter_phone_encrypted=crypto.encrypt(phone), reporter_phone_masked=crypto.mask_phone(phone),
-        anonymous=bool(anonymous), channel=channel, created_by=actor if getattr(actor, "pk", None) else None,
-        idempotency_key=(idempotency_key or "")[:64], state=State.SUBMITTED,
+        anonymous=bool(anonymous), channel=channel, created_by=actor_user,
+        idempotency_key=idempotency_key, state=State.SUBMITTED,
         priority=priority or category.default_priority, level=route.level, assigned_role=route.role,
         assignee=route.handler, routing_rule=route.rule, created_at=now, updated_at=now,
     )
-    _set_deadlines(case, now)
-    case.save()
-    event = _event(case, actor=actor, action="submit", at=now, to_state=State.SUBMITTED,
-                   data={"channel": channel, "route": {"level": route.level, "role": route.role}})
-    _attach(case, event, photos, actor)
-    audit(actor=actor, action="cases.case_create", target=case, place_path=case.path,
-          data={"number": case.number, "category": category.code, "channel": channel})
-    if staff:
-        case = case_transition(actor=actor, case=case, action="accept", at=now)
+    _set_deadlines(case, now, snap=snap)
+    # A staff member who may triage here takes the case on in the same write (the "accept" step of the workflow:
+    # its own event and audit row, no second locked read-and-save). Other staff (a steward on a patrol) and
+    # residents leave it with the receivers.
+    accept = staff and workflow.TRANSITIONS[_ACCEPT].guard(actor, case)
+    if accept:
+        case.state, case.owner, case.version = workflow.TRANSITIONS[_ACCEPT].target, actor_user, case.version + 1
+    case.save(force_insert=True)
+    events = [CaseEvent(case=case, actor=actor_user, at=now, action="submit", to_state=State.SUBMITTED,
+                        data={"channel": channel, "route": {"level": route.level, "role": route.role}})]
+    audits = [("cases.case_create", {"number": case.number, "category": category.code, "channel": channel})]
+    if accept:
+        events.append(CaseEvent(case=case, actor=actor_user, at=now, action=_ACCEPT, from_state=State.SUBMITTED,
+                                to_state=case.state))
+        audits.append((f"cases.{_ACCEPT}", {"from": State.SUBMITTED, "to": case.state}))
+    events = CaseEvent.objects.bulk_create(events)
+    audit_many(actor=actor, actions=audits, target=case, place_path=case.path)
+    _attach_clean(case, events[0], cleaned, actor)
+    if accept:
+        _notify(case, kind=f"cases.{_ACCEPT}", title=_("Case %(number)s: %(state)s") % {
+            "number": case.number, "state": State(case.state).label}, reporter=True)
     else:
         _notify(case, kind="cases.submitted", title=_("New case %(number)s") % {"number": case.number},
-                body=case.title, users=_receivers(case))
-    return case
+                body=case.title, receivers=True)
+    return Intake(case, True, events)
 
 
 def _title_for(category: Category, place: Place, spot: str) -> str:

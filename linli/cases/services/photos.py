@@ -1,5 +1,7 @@
 """Photos of reports and results: checked, re-encoded without EXIF, attached to a case event."""
 
+import contextlib
+import contextvars
 import io
 
 from django.core.files.base import ContentFile
@@ -50,20 +52,55 @@ def photo_clean(upload) -> tuple[ContentFile, str]:
     return ContentFile(out.getvalue(), name=f"photo.{ext}"), content_type
 
 
-def _attach(case: Case, event: CaseEvent | None, photos, actor) -> list[CaseAttachment]:
+def photos_clean_all(photos) -> list[tuple[ContentFile, str]]:
+    """Every photo checked and re-encoded (at most :data:`MAX_PHOTOS`), before anything is written."""
     photos = list(photos or [])
-    if not photos:
-        return []
     if len(photos) > MAX_PHOTOS:
         raise ApplicationError(_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}, field="photos")
-    cleaned = [photo_clean(p) for p in photos]  # all checked before any is saved
+    return [photo_clean(p) for p in photos]
+
+
+def _attach(case: Case, event: CaseEvent | None, photos, actor) -> list[CaseAttachment]:
+    return _attach_clean(case, event, photos_clean_all(photos), actor)
+
+
+def _attach_clean(case: Case, event: CaseEvent | None, cleaned, actor) -> list[CaseAttachment]:
+    """Save checked photos (files, then their rows). Call it inside :func:`photos_removed_on_failure`, so that the
+    files go again when the change they belong to fails."""
     rows = []
+    saved = _saved_files.get()
     for content, content_type in cleaned:
         row = CaseAttachment(case=case, event=event, content_type=content_type, size=content.size,
                              uploaded_by=actor if getattr(actor, "pk", None) else None)
         row.image.save(content.name, content, save=False)
+        if saved is not None:
+            saved.append((row.image.storage, row.image.name))
         row.save()
         rows.append(row)
     return rows
 
 
+_saved_files: contextvars.ContextVar[list | None] = contextvars.ContextVar("linli_cases_saved_photos", default=None)
+
+
+@contextlib.contextmanager
+def photos_removed_on_failure():
+    """Photo files saved inside this block are deleted again when the block fails: the transaction that would have
+    named them is rolled back, and a file nobody names must not stay in MEDIA_ROOT. Put it *outside* the
+    ``transaction.atomic()`` block, so that a failing commit is covered too. Inside another such block, files of a
+    block that succeeded are handed to the outer one (its failure still removes them)."""
+    saved: list = []
+    outer = _saved_files.get()
+    token = _saved_files.set(saved)
+    try:
+        yield
+    except BaseException:
+        for storage, name in saved:
+            with contextlib.suppress(OSError):
+                storage.delete(name)
+        raise
+    else:
+        if outer is not None:
+            outer.extend(saved)
+    finally:
+        _saved_files.reset(token)

@@ -13,6 +13,7 @@ from linli.cases.models import (
     Level,
     RoutingRule,
 )
+from linli.cases.services import config
 from linli.cases.services.common import path_prefixes
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
@@ -28,14 +29,24 @@ class Route:
     rule: RoutingRule | None
 
 
-def routing_resolve(*, category: Category, path: str, level: str | None = None) -> Route:
+def routing_resolve(*, category: Category, path: str, level: str | None = None, compound_id: int | None = None,
+                    snap: config.Snapshot | None = None) -> Route:
     """Where a case of ``category`` at ``path`` goes: the most specific active rule (longest place path), at
-    ``level`` when given. Without a rule: the level's default role (a dispute: the compound's peacemaker)."""
-    rules = RoutingRule.objects.filter(category=category, is_active=True, path__in=path_prefixes(path))
-    if level:
-        rules = rules.filter(level=level)
-    rule = max(rules.select_related("handler"), key=lambda r: (len(r.path), -LEVEL_ORDER.index(r.level)),
-               default=None)
+    ``level`` when given. Without a rule: the level's default role (a dispute: the compound's peacemaker).
+
+    With ``compound_id`` (the case's compound) the rules come from the process's memory (:mod:`.config`)."""
+    prefixes = path_prefixes(path)
+    if compound_id is not None:
+        snap = snap or config.snapshot()
+        wanted = set(prefixes)
+        rules = [r for r in snap.rules_for(compound_id, prefixes) if r.category_id == category.pk
+                 and r.path in wanted and (not level or r.level == level)]
+    else:
+        rules = RoutingRule.objects.filter(category=category, is_active=True, path__in=prefixes)
+        if level:
+            rules = rules.filter(level=level)
+        rules = rules.select_related("handler")
+    rule = max(rules, key=lambda r: (len(r.path), -LEVEL_ORDER.index(r.level)), default=None)
     if rule is not None:
         return Route(rule.level, rule.role, rule.handler, rule)
     if level is None:
@@ -69,6 +80,7 @@ def routing_rule_save(*, actor, category: Category, place: Place, level: str, ro
         raise ApplicationError(_("A rule for this category, place and level exists already."), field="place")
     new = RoutingRule.objects.create(category=category, place=place, path=place.path, level=level, role=role,
                                      handler=handler, note=note[:200], updated_by=actor)
+    config.settings_changed()
     audit(actor=actor, action="cases.routing_rule_save", target=new, place_path=place.path,
           data={"category": category.code, "level": level, "role": role,
                 "handler": handler.pk if handler else None, "replaces": rule.pk if rule else None})
@@ -82,6 +94,7 @@ def routing_rule_deactivate(*, actor, rule: RoutingRule) -> RoutingRule:
         raise ApplicationError(_("Only a supervisor of this place may edit its routing rules."), field="rule")
     RoutingRule.objects.filter(pk=rule.pk).update(is_active=False)
     rule.is_active = False
+    config.settings_changed()
     audit(actor=actor, action="cases.routing_rule_deactivate", target=rule, place_path=rule.path)
     return rule
 

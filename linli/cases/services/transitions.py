@@ -19,7 +19,7 @@ from linli.cases.models import (
 )
 from linli.cases.services.common import INTERNAL_ACTIONS, _event, _notify, _now, _refresh, role_holders, supervisors_of
 from linli.cases.services.deadlines import _set_deadlines
-from linli.cases.services.photos import _attach
+from linli.cases.services.photos import _attach, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
 from linli.core import workdays
 from linli.core.audit import audit
@@ -39,6 +39,7 @@ def _stale_message(case: Case, action: str) -> str:
                             "state": State(case.state).label}
 
 
+@photos_removed_on_failure()
 @transaction.atomic
 def case_transition(*, actor, case: Case, action: str, note: str = "", expected_version: int | None = None,
                     at: dt.datetime | None = None, photos=(), **params) -> Case:
@@ -127,7 +128,7 @@ def _fx_dispatch(case, *, actor, now, params, data, tell):
     role = params.get("role")
     assignee = params.get("assignee")
     if not role:
-        route = routing_resolve(category=case.category, path=case.path, level=level)
+        route = routing_resolve(category=case.category, path=case.path, level=level, compound_id=case.compound_id)
         role = route.role
         assignee = assignee or route.handler
         case.routing_rule = route.rule
@@ -166,7 +167,7 @@ def _fx_escalate(case, *, actor, now, params, data, tell):
                                field="action")
     if case.paused_at is not None:
         _unpause(case, now)
-    route = routing_resolve(category=case.category, path=case.path, level=up)
+    route = routing_resolve(category=case.category, path=case.path, level=up, compound_id=case.compound_id)
     data.update({"from_level": case.level, "to_level": up, "role": route.role})
     case.level, case.assigned_role, case.assignee, case.routing_rule = up, route.role, route.handler, route.rule
     case.escalation_count += 1
@@ -280,6 +281,7 @@ def case_bulk_transition(*, actor, cases: Iterable[Case], action: str, note: str
     return done, failed
 
 
+@photos_removed_on_failure()
 @transaction.atomic
 def case_comment(*, actor, case: Case, note: str, photos=(), public: bool = True) -> CaseEvent:
     """A note (and photos) on the timeline without a change of state."""
