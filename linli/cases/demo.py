@@ -122,7 +122,7 @@ def ensure_categories() -> dict[str, Category]:
         out[code] = cat
         for prio, (h, d) in ((Priority.NORMAL, (hours, days)), (Priority.URGENT, (min(hours, 4), min(days, 2))),
                              (Priority.EMERGENCY, (2, 1))):
-            DeadlinePolicy.objects.get_or_create(category=cat, priority=prio,
+            DeadlinePolicy.objects.get_or_create(category=cat, priority=prio, place=None,
                                                  defaults={"response_hours": h, "resolution_workdays": d})
     if not ResponseTemplate.objects.exists():
         ResponseTemplate.objects.bulk_create(ResponseTemplate(action=a, title=t, text=x) for a, t, x in TEMPLATES)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -99,9 +100,38 @@ def _settings_page(request, *, form_class, write, saved: str, url_name: str, tem
 
 @login_required
 def deadlines(request):
-    return _settings_page(request, form_class=DeadlineForm, write=services.deadline_policy_set,
-                          saved=_("Deadline saved."), url_name="cases:deadlines", template="cases/deadlines.html",
-                          context=lambda: {"policies": selectors.deadline_policies()})
+    """Deadlines by category and priority, held at a street, community or compound (set by a supervisor of it) or
+    for everywhere (a city administrator). The page says, for the area shown, where each figure in force comes from.
+    A place outside the supervisor's area answers 404; the default of everywhere, for anyone else, 403."""
+    user = _supervisor(request)
+    areas = list(selectors.deadline_places(user=user).only("pk", "name", "kind", "path"))
+    may_default = services.may_set_default_deadlines(user)
+    choices = ([("", _("Everywhere (the default)"))] if may_default else []) + [
+        (p.pk, f"{p.name} ({p.get_kind_display()})") for p in areas]
+    form = DeadlineForm(request.POST or None, initial={"place": areas[0].pk if areas else ""},
+                        choices={"place": choices})
+    form.fields["place"].widget.choices = choices  # no empty "—": the empty choice means everywhere
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if d["place"]:
+            place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])
+        elif may_default:
+            place = None
+        else:
+            raise PermissionDenied
+        try:
+            services.deadline_policy_set(actor=user, category=d["category"], priority=d["priority"], place=place,
+                                         response_hours=d["response_hours"],
+                                         resolution_workdays=d["resolution_workdays"])
+        except ApplicationError as exc:
+            error_to_form(form, exc)
+        else:
+            messages.success(request, _("Deadline saved."))
+            return redirect(f"{reverse('cases:deadlines')}?area={place.pk if place else ''}")
+    area = next((p for p in areas if str(p.pk) == request.GET.get("area")), areas[0] if areas else None)
+    context = {"form": form, "areas": areas, "area": area, "policies": selectors.deadline_policies(user=user),
+               "in_force": selectors.deadlines_in_force(place=area) if area else []}
+    return render(request, "cases/deadlines.html", context, status=400 if form.errors else 200)
 
 
 def _calendar_context() -> dict:

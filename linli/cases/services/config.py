@@ -75,8 +75,8 @@ def snapshot(token: str | None = None) -> Snapshot:
 
 
 def policy_path(policy: DeadlinePolicy) -> str:
-    """The path a deadline policy holds at ("" for the global default)."""
-    return getattr(policy, "path", "") or ""
+    """The path a deadline policy holds at ("" for the default of everywhere, which every path starts with)."""
+    return policy.path if policy.place_id else ""
 
 
 def settings_changed() -> None:

@@ -84,11 +84,12 @@ def test_a_rule_saved_by_another_process_routes_the_next_case(grid1, branch, uni
     assert (after.level, after.assigned_role, after.assignee) == ("building", Role.GROUP_LEADER, leader(1))
 
 
-def test_deadlines_and_holidays_saved_by_a_supervisor_apply_to_the_next_case(branch, grid1, unit_of, category, at):
+def test_deadlines_and_holidays_saved_by_a_supervisor_apply_to_the_next_case(branch, grid1, unit_of, category, at,
+                                                                           demo):
     water = category("water")
     reported = at(2027, 3, 1, 10)  # a Monday of a year the calendar package does not know
     services.deadline_policy_set(actor=branch, category=water, priority="normal", response_hours=6,
-                                 resolution_workdays=2)
+                                 resolution_workdays=2, place=demo)
     first = services.case_create(actor=grid1, category=water, place=unit_of(1), description="楼道漏水",
                                  channel=Channel.PHONE, reporter_name="王", at=reported, priority="normal")
     assert first.response_due_at == reported + dt.timedelta(hours=6)
