@@ -38,7 +38,6 @@ def quiet():
     finally:
         _quiet.reset(token)
 
-# --- helpers ----------------------------------------------------------------------------------------------------------
 
 def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()

@@ -20,7 +20,6 @@ from linli.cases.services.transitions import case_transition
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
 
-# --- feedback ----------------------------------------------------------------------------------------------------
 
 @transaction.atomic
 def feedback_record(*, actor, case: Case, rating: str, comment: str = "", source: str = FeedbackSource.REPORTER,

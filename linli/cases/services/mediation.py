@@ -23,7 +23,6 @@ from linli.cases.services.transitions import case_transition
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
 
-# --- mediation --------------------------------------------------------------------------------------------------
 
 @transaction.atomic
 def mediation_start(*, actor, case: Case, peacemaker, parties: Iterable[dict]) -> Mediation:

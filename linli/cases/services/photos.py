@@ -17,7 +17,7 @@ from linli.core.errors import ApplicationError
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
-# --- photos -------------------------------------------------------------------------------------------------------
+
 
 def photo_clean(upload) -> tuple[ContentFile, str]:
     """Check an uploaded photo (JPEG, PNG or WebP by its content, at most 5 MB) and re-encode it without EXIF.

@@ -19,7 +19,6 @@ from linli.core.audit import audit
 from linli.core.errors import ApplicationError
 from linli.places.models import Place, PlaceKind
 
-# --- routing --------------------------------------------------------------------------------------------------------
 
 @dataclass
 class Route:

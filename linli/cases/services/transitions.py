@@ -25,7 +25,6 @@ from linli.core import workdays
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
 
-# --- the lifecycle --------------------------------------------------------------------------------------------------
 
 def _stale_message(case: Case, action: str) -> str:
     last = case.events.exclude(action__in=["me_too", "comment", "remind", "attach"]).select_related(
