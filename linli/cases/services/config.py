@@ -39,7 +39,7 @@ class Snapshot:
             from django.db.models import Q
 
             rules = list(RoutingRule.objects.filter(is_active=True).filter(
-                Q(path__in=prefixes) | Q(place__compound_id=compound_id)).select_related("handler"))
+                Q(path__in=prefixes) | Q(place__compound_id=compound_id)))
             with _lock:
                 if len(self.rules) >= MAX_ROUTED_COMPOUNDS:
                     self.rules.clear()

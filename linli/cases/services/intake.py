@@ -163,7 +163,7 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
         anonymous=bool(anonymous), channel=channel, created_by=actor_user,
         idempotency_key=idempotency_key, state=State.SUBMITTED,
         priority=priority or category.default_priority, level=route.level, assigned_role=route.role,
-        assignee=route.handler, routing_rule=route.rule, created_at=now, updated_at=now,
+        assignee_id=route.handler_id, routing_rule_id=route.rule_id, created_at=now, updated_at=now,
     )
     _set_deadlines(case, now, snap=snap)
     # A staff member who may triage here takes the case on in the same write (the "accept" step of the workflow:

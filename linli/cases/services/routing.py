@@ -1,6 +1,7 @@
 """Routing: where a case of a category at a place goes (level, role, handler)."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,10 +23,23 @@ from linli.places.models import Place, PlaceKind
 
 @dataclass
 class Route:
+    """Where a case goes. ``handler`` and ``rule`` are read on first use (a report needs only their ids; the rules
+    kept in memory are shared by every request, so their objects are never handed out)."""
+
     level: str
     role: str
-    handler: object | None
-    rule: RoutingRule | None
+    handler_id: int | None = None
+    rule_id: int | None = None
+
+    @cached_property
+    def handler(self):
+        from linli.accounts.models import User
+
+        return User.objects.filter(pk=self.handler_id).first() if self.handler_id else None
+
+    @cached_property
+    def rule(self) -> RoutingRule | None:
+        return RoutingRule.objects.filter(pk=self.rule_id).first() if self.rule_id else None
 
 
 def routing_resolve(*, category: Category, path: str, level: str | None = None, compound_id: int | None = None,
@@ -44,15 +58,14 @@ def routing_resolve(*, category: Category, path: str, level: str | None = None, 
         rules = RoutingRule.objects.filter(category=category, is_active=True, path__in=prefixes)
         if level:
             rules = rules.filter(level=level)
-        rules = rules.select_related("handler")
     rule = max(rules, key=lambda r: (len(r.path), -LEVEL_ORDER.index(r.level)), default=None)
     if rule is not None:
-        return Route(rule.level, rule.role, rule.handler, rule)
+        return Route(rule.level, rule.role, rule.handler_id, rule.pk)
     if level is None:
         level = Level.COMPOUND
         if category.is_dispute:
-            return Route(level, Role.PEACEMAKER, None, None)
-    return Route(level, workflow.LEVEL_DEFAULT_ROLE[Level(level)], None, None)
+            return Route(level, Role.PEACEMAKER)
+    return Route(level, workflow.LEVEL_DEFAULT_ROLE[Level(level)])
 
 
 @transaction.atomic

@@ -130,7 +130,7 @@ def _fx_dispatch(case, *, actor, now, params, data, tell):
         route = routing_resolve(category=case.category, path=case.path, level=level, compound_id=case.compound_id)
         role = route.role
         assignee = assignee or route.handler
-        case.routing_rule = route.rule
+        case.routing_rule_id = route.rule_id
     if role not in Role.values:
         raise ApplicationError(_("Choose a role."), field="role")
     if assignee is not None and not workflow.holds(assignee, {role}, case.path) and not workflow.holds(
@@ -168,7 +168,8 @@ def _fx_escalate(case, *, actor, now, params, data, tell):
         _unpause(case, now)
     route = routing_resolve(category=case.category, path=case.path, level=up, compound_id=case.compound_id)
     data.update({"from_level": case.level, "to_level": up, "role": route.role})
-    case.level, case.assigned_role, case.assignee, case.routing_rule = up, route.role, route.handler, route.rule
+    case.level, case.assigned_role, case.assignee = up, route.role, route.handler
+    case.routing_rule_id = route.rule_id
     case.escalation_count += 1
     _set_deadlines(case, now, response=False)
     case.response_reminded_at = None
