@@ -301,3 +301,17 @@ def test_a_routing_rule_names_only_a_handler_of_the_supervisors_area(client_for,
         "handler": outsider.pk})
     assert response.status_code == 400 and 'data-field-error="handler"' in response.content.decode()
     assert not RoutingRule.objects.filter(handler=outsider).exists()
+
+
+def test_deadlines_page_query_count_is_bounded(client_for, secretary, demo, django_assert_max_num_queries):
+    from linli.cases.models import Category, DeadlinePolicy, Priority
+
+    client = client_for(secretary)
+    client.get(reverse("cases:deadlines"))
+    for category in Category.objects.all():  # a figure at the community and at the compound for every category
+        for place in (demo.parent, demo):
+            DeadlinePolicy.objects.create(category=category, priority=Priority.NORMAL, place=place, path=place.path,
+                                          response_hours=8, resolution_workdays=4)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cases:deadlines"))
+    assert response.status_code == 200 and response.content.decode().count('data-testid="source"') >= 3
