@@ -143,6 +143,7 @@ class RoutingRuleForm(BootstrapForm):
 
 
 class DeadlineForm(BootstrapForm):
+    place = forms.IntegerField(label=_("Where"), required=False)  # empty: everywhere (a city administrator only)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     response_hours = forms.IntegerField(label=_("Response within (hours)"), min_value=1, max_value=24 * 30)
