@@ -14,6 +14,8 @@ from django.http import Http404
 from linli.accounts.models import Role, RoleAssignment
 from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q, touches
 from linli.org.models import (
+    ORG_PLACE_KIND,
+    AnchorCoverage,
     AnchorHousehold,
     OrgKind,
     PartyMembership,
@@ -21,7 +23,7 @@ from linli.org.models import (
     StewardTeam,
     StewardTeamMember,
 )
-from linli.places.models import Household, Occupancy, Place
+from linli.places.models import Household, Occupancy, Place, PlaceKind
 from linli.places.selectors import building_grid, get_building_for_user, get_resident_for_user
 
 
@@ -135,6 +137,15 @@ class Cell:
         return self.anchor.colour if self.anchor is not None else None
 
 
+def with_current_coverage(queryset):
+    """Anchor households, each with ``households``: the households it looks after now (one more query)."""
+    current = AnchorCoverage.objects.filter(ended_on__isnull=True).select_related("household__unit").order_by("path")
+    anchors = list(queryset.prefetch_related(Prefetch("coverages", queryset=current, to_attr="current_coverages")))
+    for anchor in anchors:
+        anchor.households = [c.household for c in anchor.current_coverages]
+    return anchors
+
+
 @dataclass
 class BuildingGroup:
     building: Place
@@ -151,19 +162,15 @@ def building_party_group(*, user, building_pk: int) -> BuildingGroup:
     building = get_building_for_user(user=user, pk=building_pk)
     group = (PartyOrganisation.objects.filter(kind=OrgKind.GROUP, place=building, is_active=True)
              .select_related("leader").first())
-    anchors = list(
-        AnchorHousehold.objects.filter(building=building, is_active=True)
-        .select_related("member__resident", "household__unit")
-        .prefetch_related(Prefetch("looked_after", queryset=Household.objects.select_related("unit")
-                                   .order_by("path")))
-        .order_by("household__path")
-    )
+    anchors = list(with_current_coverage(AnchorHousehold.objects.filter(building=building, is_active=True)
+                                         .select_related("member__resident", "household__unit")
+                                         .order_by("household__path")))
     by_household: dict[int, AnchorHousehold] = {}
     for i, anchor in enumerate(anchors):
         anchor.colour = i % ANCHOR_COLOURS
         anchor.ring = i >= ANCHOR_COLOURS  # past twelve, colours repeat with a double outline
         by_household[anchor.household_id] = anchor
-        for h in anchor.looked_after.all():
+        for h in anchor.households:
             by_household.setdefault(h.pk, anchor)
     households = {h.unit_id: h for h in Household.objects.filter(path__startswith=building.path, is_current=True)}
     floor_rows, _counts = building_grid(building=building)
@@ -250,9 +257,11 @@ def person_roles(*, user, resident_pk: int) -> PersonRoles:
     memberships = list(PartyMembership.objects.filter(resident=resident)
                        .select_related("organisation", "group").order_by("-is_active", "-id"))
     anchor_roles = list(AnchorHousehold.objects.filter(member__resident=resident)
-                        .select_related("household__unit").annotate(n=Count("looked_after"))
+                        .select_related("household__unit")
+                        .annotate(n=Count("coverages", filter=Q(coverages__ended_on__isnull=True)))
                         .order_by("-is_active", "-id"))
-    looked_after_by = (AnchorHousehold.objects.filter(is_active=True, looked_after=resident.household_id)
+    looked_after_by = (AnchorHousehold.objects.filter(is_active=True, coverages__household=resident.household_id,
+                                                      coverages__ended_on__isnull=True)
                        .select_related("member__resident", "household__unit").first())
     teams = list(StewardTeamMember.objects.filter(resident=resident).select_related("team", "user")
                  .prefetch_related("buildings").order_by("left_on", "-joined_on"))
@@ -263,6 +272,101 @@ def person_roles(*, user, resident_pk: int) -> PersonRoles:
                        looked_after_by=looked_after_by, teams=teams, role_assignments=roles)
 
 
-def get_anchor_for_user(*, user, pk: int) -> AnchorHousehold:
-    return get_in_scope_or_404(AnchorHousehold.objects.filter(is_active=True)
-                               .select_related("member__resident", "household__unit"), user, pk=pk)
+def get_anchor_for_user(*, user, pk: int, active_only: bool = True) -> AnchorHousehold:
+    qs = AnchorHousehold.objects.select_related("member__resident", "household__unit", "ended_by")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return get_in_scope_or_404(qs, user, pk=pk)
+
+
+# --- lists for the API and the desk pages ------------------------------------------------------------------------
+
+
+def organisation_list(*, user) -> list[OrgNode]:
+    """The chain the user can see, flattened parent-first (each node with ``depth``), with the counts of
+    :func:`org_tree`. Four queries."""
+    flat: list[OrgNode] = []
+
+    def walk(nodes, depth):
+        for node in nodes:
+            node.depth = depth
+            flat.append(node)
+            walk(node.children, depth + 1)
+
+    walk(org_tree(user=user), 0)
+    return flat
+
+
+def get_organisation_for_user(*, user, pk: int) -> PartyOrganisation:
+    """An organisation the user can see (their scope touches its place); 404 otherwise."""
+    org = (PartyOrganisation.objects.filter(pk=pk).select_related("place", "parent", "secretary", "leader")
+           .first())
+    if org is None or not touches(user, org.path):
+        raise Http404
+    return org
+
+
+def membership_list(*, user, building: Place | None = None, status: str = "", active: bool | None = True):
+    """Party memberships of residents in scope (ended ones with ``active=False``, both with ``None``)."""
+    qs = (PartyMembership.objects.filter(scope_q(user))
+          .select_related("resident__unit", "organisation", "group", "ended_by"))
+    if building is not None:
+        qs = qs.filter(path__startswith=building.path)
+    if status:
+        qs = qs.filter(status=status)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("path", "id")
+
+
+def get_membership_for_user(*, user, pk: int) -> PartyMembership:
+    return get_in_scope_or_404(PartyMembership.objects.select_related("resident__unit", "organisation", "group",
+                                                                      "ended_by"), user, pk=pk)
+
+
+def anchor_list(*, user, building: Place | None = None, active: bool | None = True):
+    """Anchor households in scope, each run by a party member (prefetch their households with
+    :func:`with_current_coverage`)."""
+    qs = (AnchorHousehold.objects.filter(scope_q(user))
+          .select_related("member__resident", "household__unit", "ended_by"))
+    if building is not None:
+        qs = qs.filter(building=building)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("path", "id")
+
+
+def designation_choices(*, user, building: Place) -> tuple[list[PartyMembership], list[Household]]:
+    """For designating an anchor household in a building: the active members (in scope) whose household is not an
+    anchor yet, one per household; and the lived-in households nobody looks after. Three queries."""
+    anchors = AnchorHousehold.objects.filter(building=building, is_active=True).values("household_id")
+    members, seen = [], set()
+    for m in group_members(user=user, building=building):
+        if m.resident.household_id not in seen and m.resident.is_current:
+            seen.add(m.resident.household_id)
+            members.append(m)
+    taken = set(anchors.values_list("household_id", flat=True))
+    members = [m for m in members if m.resident.household_id not in taken]
+    free = (Household.objects.filter(path__startswith=building.path, is_current=True,
+                                     occupancy__in=[Occupancy.OWNER_OCCUPIED, Occupancy.RENTED])
+            .filter(scope_q(user)).exclude(pk__in=anchors)
+            .exclude(anchor_coverages__ended_on__isnull=True).select_related("unit").order_by("path"))
+    return members, list(free)
+
+
+def team_coverage(*, team: StewardTeam, current: list[StewardTeamMember]) -> list[tuple[Place, list]]:
+    """Each building of the team's compound with the current members covering it (those covering the whole
+    compound cover every building). One query."""
+    buildings = list(Place.objects.filter(compound_id=team.compound_id, kind=PlaceKind.BUILDING)
+                     .order_by(Length("code"), "code"))
+    whole = [m for m in current if not m.buildings.all()]
+    return [(b, whole + [m for m in current if any(x.pk == b.pk for x in m.buildings.all())]) for b in buildings]
+
+
+def org_places_without(*, user, kind: str) -> list[Place]:
+    """Places in the user's scope where an organisation of ``kind`` could be created: buildings with no active
+    group, compounds with no active branch, communities with no active committee."""
+    place_kind = ORG_PLACE_KIND[kind]
+    taken = PartyOrganisation.objects.filter(kind=kind, is_active=True).values("place_id")
+    return list(Place.objects.filter(kind=place_kind).filter(scope_q(user)).exclude(pk__in=taken)
+                .order_by("path"))

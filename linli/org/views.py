@@ -151,8 +151,7 @@ def household_cover(request, pk: int):
     anchor = selectors.get_anchor_for_user(user=request.user, pk=form.cleaned_data["anchor"])
     household = get_household_for_user(user=request.user, pk=form.cleaned_data["household"])
     try:
-        services.anchor_household_assign(actor=request.user, member=anchor.member,
-                                         looked_after=[*anchor.looked_after.all(), household])
+        services.anchor_household_cover(actor=request.user, anchor=anchor, households=[household])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
