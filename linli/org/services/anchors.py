@@ -148,7 +148,7 @@ def anchor_household_assign(*, actor, member: PartyMembership, looked_after: Ite
 
 
 def _active(anchor: AnchorHousehold) -> AnchorHousehold:
-    anchor = (AnchorHousehold.objects.select_for_update().select_related("household__unit")
+    anchor = (AnchorHousehold.objects.select_for_update(of=("self",)).select_related("household__unit")
               .get(pk=anchor.pk))
     if not anchor.is_active:
         raise ApplicationError(_("This anchor household has ended."), field="anchor")

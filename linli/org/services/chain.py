@@ -101,7 +101,7 @@ def organisation_leadership_set(*, actor, organisation: PartyOrganisation, secre
     """Name (or clear, with ``None``) the secretary of a committee or branch, or the leader of a group; the
     audit row keeps who led it before."""
     check_actor_reaches(actor, organisation.path, "organisation")
-    org = PartyOrganisation.objects.select_for_update().select_related("place").get(pk=organisation.pk)
+    org = PartyOrganisation.objects.select_for_update(of=("self",)).select_related("place").get(pk=organisation.pk)
     if not org.is_active:
         raise ApplicationError(_("This organisation is no longer active."), field="organisation")
     if org.kind == OrgKind.GROUP:
@@ -191,7 +191,8 @@ def membership_end(*, actor, membership: PartyMembership, reason: str,
     from linli.org.services.teams import team_member_remove
 
     check_actor_reaches(actor, membership.path, "membership")
-    membership = PartyMembership.objects.select_for_update().select_related("resident").get(pk=membership.pk)
+    membership = (PartyMembership.objects.select_for_update(of=("self",)).select_related("resident")
+                  .get(pk=membership.pk))
     if not membership.is_active:
         raise ApplicationError(_("This party membership has already ended."), field="membership")
     reason = check_reason(reason)

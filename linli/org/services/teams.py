@@ -135,7 +135,8 @@ def team_member_buildings_set(*, actor, member: StewardTeamMember,
     """The buildings a current member covers (none: the whole compound). A user's role follows: it ends at the
     places no longer covered and is granted at the new ones; the audit row has ``from`` and ``to``."""
     check_actor_reaches(actor, member.path, "member")
-    member = StewardTeamMember.objects.select_for_update().select_related("team__compound", "user").get(pk=member.pk)
+    member = (StewardTeamMember.objects.select_for_update(of=("self",)).select_related("team__compound", "user")
+              .get(pk=member.pk))
     if member.left_on is not None:
         raise ApplicationError(_("%(name)s has already left the team.") % {"name": member.display_name},
                                field="member")
