@@ -12,7 +12,7 @@ from django.db.models.functions import Length
 from django.http import Http404
 
 from linli.accounts.models import Role, RoleAssignment
-from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q, touches
+from linli.core.scope import get_in_scope_or_404, role_paths, scope_paths, scope_q, touches
 from linli.org.models import (
     ORG_PLACE_KIND,
     AnchorCoverage,
@@ -60,6 +60,18 @@ def can_manage(user, path: str, roles=frozenset(ORG_MANAGER_ROLES)) -> bool:
         cache[key] = RoleAssignment.objects.filter(user=user, ended_at__isnull=True, role__in=roles, grid__isnull=True,
                                                    place__path__in=above).exists()
     return cache[key]
+
+
+def manage_paths(user, roles=frozenset(ORG_MANAGER_ROLES)) -> list[str]:
+    """The place paths under which ``user`` keeps the organisation (for the lists of a desk form; no query beyond
+    the user's cached roles). :func:`can_manage` stays the check for one place."""
+    return sorted({path for role, path in role_paths(user) if role in roles})
+
+
+def managed(places, user, roles=frozenset(ORG_MANAGER_ROLES)) -> list:
+    """The places (or records with a ``path``) under a path where ``user`` keeps the organisation."""
+    paths = manage_paths(user, roles)
+    return [p for p in places if any(p.path.startswith(q) for q in paths)]
 
 
 # --- the tree ----------------------------------------------------------------------------------------------------
@@ -137,10 +149,15 @@ class Cell:
         return self.anchor.colour if self.anchor is not None else None
 
 
+def current_coverage() -> Prefetch:
+    """Prefetch each anchor's open coverage rows (with their households) as ``current_coverages``."""
+    current = AnchorCoverage.objects.filter(ended_on__isnull=True).select_related("household__unit").order_by("path")
+    return Prefetch("coverages", queryset=current, to_attr="current_coverages")
+
+
 def with_current_coverage(queryset):
     """Anchor households, each with ``households``: the households it looks after now (one more query)."""
-    current = AnchorCoverage.objects.filter(ended_on__isnull=True).select_related("household__unit").order_by("path")
-    anchors = list(queryset.prefetch_related(Prefetch("coverages", queryset=current, to_attr="current_coverages")))
+    anchors = list(queryset.prefetch_related(current_coverage()))
     for anchor in anchors:
         anchor.households = [c.household for c in anchor.current_coverages]
     return anchors
@@ -248,6 +265,7 @@ class PersonRoles:
     looked_after_by: AnchorHousehold | None  # the anchor looking after this person's household
     teams: list[StewardTeamMember]
     role_assignments: list[RoleAssignment]
+    groups_led: list[PartyOrganisation] = field(default_factory=list)
 
 
 def person_roles(*, user, resident_pk: int) -> PersonRoles:
@@ -268,8 +286,9 @@ def person_roles(*, user, resident_pk: int) -> PersonRoles:
     user_ids = {m.user_id for m in teams if m.user_id}
     roles = list(RoleAssignment.objects.filter(user_id__in=user_ids).select_related("place", "grid", "user")
                  .order_by("ended_at", "-granted_at")) if user_ids else []
+    groups_led = list(PartyOrganisation.objects.filter(leader=resident, is_active=True).select_related("place"))
     return PersonRoles(resident=resident, memberships=memberships, anchor_roles=anchor_roles,
-                       looked_after_by=looked_after_by, teams=teams, role_assignments=roles)
+                       looked_after_by=looked_after_by, teams=teams, role_assignments=roles, groups_led=groups_led)
 
 
 def get_anchor_for_user(*, user, pk: int, active_only: bool = True) -> AnchorHousehold:
@@ -325,10 +344,10 @@ def get_membership_for_user(*, user, pk: int) -> PartyMembership:
 
 
 def anchor_list(*, user, building: Place | None = None, active: bool | None = True):
-    """Anchor households in scope, each run by a party member (prefetch their households with
-    :func:`with_current_coverage`)."""
+    """Anchor households in scope, each run by a party member, with ``current_coverages`` (the households it
+    looks after now) prefetched: two queries a page."""
     qs = (AnchorHousehold.objects.filter(scope_q(user))
-          .select_related("member__resident", "household__unit", "ended_by"))
+          .select_related("member__resident", "household__unit", "ended_by").prefetch_related(current_coverage()))
     if building is not None:
         qs = qs.filter(building=building)
     if active is not None:
@@ -350,15 +369,22 @@ def designation_choices(*, user, building: Place) -> tuple[list[PartyMembership]
     free = (Household.objects.filter(path__startswith=building.path, is_current=True,
                                      occupancy__in=[Occupancy.OWNER_OCCUPIED, Occupancy.RENTED])
             .filter(scope_q(user)).exclude(pk__in=anchors)
-            .exclude(anchor_coverages__ended_on__isnull=True).select_related("unit").order_by("path"))
+            .exclude(pk__in=AnchorCoverage.objects.filter(ended_on__isnull=True).values("household_id"))
+            .select_related("unit").order_by("path"))
     return members, list(free)
 
 
-def team_coverage(*, team: StewardTeam, current: list[StewardTeamMember]) -> list[tuple[Place, list]]:
+def compound_buildings(team: StewardTeam) -> list[Place]:
+    """The buildings of a team's compound, in their natural order (1, 2, … 10). One query."""
+    return list(Place.objects.filter(compound_id=team.compound_id, kind=PlaceKind.BUILDING)
+                .order_by(Length("code"), "code"))
+
+
+def team_coverage(*, team: StewardTeam, current: list[StewardTeamMember],
+                  buildings: list[Place] | None = None) -> list[tuple[Place, list]]:
     """Each building of the team's compound with the current members covering it (those covering the whole
-    compound cover every building). One query."""
-    buildings = list(Place.objects.filter(compound_id=team.compound_id, kind=PlaceKind.BUILDING)
-                     .order_by(Length("code"), "code"))
+    compound cover every building): a building with nobody is a gap. At most one query."""
+    buildings = compound_buildings(team) if buildings is None else buildings
     whole = [m for m in current if not m.buildings.all()]
     return [(b, whole + [m for m in current if any(x.pk == b.pk for x in m.buildings.all())]) for b in buildings]
 
