@@ -389,3 +389,15 @@ def test_error_messages_follow_the_language(api, client, api_token, branch, demo
     en = api(branch, "post", url, {"reason": ""}).json()["detail"]
     assert en.startswith("Reason")
 
+
+
+def test_the_openapi_document_lists_the_organisations_paths(client, db):
+    paths = {p for p in client.get("/api/v1/openapi.json").json()["paths"] if p.startswith(API)}
+    assert paths == {API + p for p in (
+        "organisations/", "organisations/{org_id}/", "organisations/{org_id}/leadership/",
+        "memberships/", "memberships/{membership_id}/", "memberships/{membership_id}/end/",
+        "anchor-households/", "anchor-households/{anchor_id}/", "anchor-households/{anchor_id}/end/",
+        "anchor-households/{anchor_id}/cover/", "anchor-households/{anchor_id}/uncover/",
+        "teams/", "teams/{team_id}/", "teams/{team_id}/members/",
+        "team-members/{member_id}/remove/", "team-members/{member_id}/buildings/",
+    )}
