@@ -29,10 +29,10 @@ from linli.cases.forms import (
     StaffReportForm,
     TransitionForm,
     VerifyForm,
-    error_to_form,
 )
 from linli.cases.models import Case, Category, Channel, MediationOutcome, State
 from linli.core.errors import ApplicationError
+from linli.core.forms import error_to_form
 from linli.core.pagination import paginate
 from linli.core.scope import scope_paths, scope_q
 from linli.places import selectors as places

@@ -20,11 +20,11 @@ from linli.cases.forms import (
     DeadlineForm,
     RoutingRuleForm,
     WorkdayForm,
-    error_to_form,
 )
 from linli.cases.views import _staff
 from linli.core import workdays
 from linli.core.errors import ApplicationError
+from linli.core.forms import error_to_form
 from linli.core.scope import get_in_scope_or_404, scope_q
 from linli.places.models import Place, PlaceKind
 

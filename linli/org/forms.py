@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.forms import DeskForm
+from linli.core.forms import error_to_form as _error_to_form
 from linli.org.models import MemberStatus, OrgKind, TeamKind
 
 
@@ -55,31 +57,13 @@ def form_errors(form) -> str:
 
 # --- the desk's management forms: Bootstrap classes, errors on their field ----------------------------------------
 
-
-class DeskForm(forms.Form):
-    """Bootstrap's classes on every widget (no script needed), and ``choices={"field": [...]}`` to fill the
-    lists a view knows (places, members, households in scope)."""
-
-    def __init__(self, *args, choices: dict | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, options in (choices or {}).items():
-            self.fields[name].choices = options
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+#: The services name ``looked_after`` what the designation form calls ``households``.
+FIELD_ALIASES = {"looked_after": "households", "secretary": "secretary_username"}
 
 
 def error_to_form(form: forms.Form, exc) -> None:
-    """Put a service's ApplicationError on the form: on its field when the form has one (the services name
-    ``looked_after`` what the designation form calls ``households``), else above the form."""
-    field = {"looked_after": "households", "secretary": "secretary_username"}.get(exc.field, exc.field)
-    form.add_error(field if field in form.fields else None, str(exc.message))
+    """A service's ApplicationError on the org form's field (see :data:`FIELD_ALIASES`), else above the form."""
+    _error_to_form(form, exc, FIELD_ALIASES)
 
 
 class OrganisationForm(DeskForm):
