@@ -24,15 +24,7 @@ from linli.accounts.models import (
     TotpDevice,
     User,
 )
-from linli.accounts.ratelimit import (  # noqa: F401  (LOCKOUT_*, attempt_record, is_locked_out: used from here)
-    LOCKOUT_FAILURES,
-    LOCKOUT_WINDOW,
-    attempt_begin,
-    attempt_record,
-    attempt_succeeded,
-    hold,
-    is_locked_out,
-)
+from linli.accounts.ratelimit import attempt_begin, attempt_record, attempt_succeeded, hold
 from linli.core.audit import audit
 from linli.core.crypto import decrypt, encrypt, keyed_hash, mask_phone
 from linli.core.errors import ApplicationError

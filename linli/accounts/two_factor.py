@@ -44,13 +44,18 @@ def mark_verified(request) -> None:
 
 
 def step_required(request) -> str | None:
-    """:data:`VERIFY` or :data:`ENROL` when this session must pass two-factor sign-in first, else None."""
+    """:data:`VERIFY` or :data:`ENROL` when this request's session must pass two-factor sign-in first, else None."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(user, "is_resident", False):
         return None
     if two_factor_verified(request):
         return None
-    if request.session.get(PENDING_KEY):
+    return step_for_unverified(user, request.session)
+
+
+def step_for_unverified(user, session) -> str | None:
+    """The step a staff ``user`` owes in ``session``, which has not passed a TOTP check."""
+    if session.get(PENDING_KEY):
         return VERIFY
     if may_reveal(user):
         return VERIFY if has_totp(user) else ENROL
