@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from linli.accounts import signals  # noqa: F401  (connects the sign-in audit)
+        from linli.accounts import checks, signals  # noqa: F401  (registers the checks, connects the sign-in audit)

@@ -193,3 +193,16 @@ class TotpDevice(models.Model):
 
     def __str__(self) -> str:
         return f"TOTP · {self.user}"
+
+
+class RateLimitKey(models.Model):
+    """One row per rate-limited key (a phone number, a username or a client address, kept as a keyed hash): a
+    request locks its row before it counts earlier attempts and records its own, so that two requests arriving at
+    once cannot both pass a limit (``linli.accounts.ratelimit.hold``). ``touched_at``: the last time it was used;
+    rows untouched for a day lock nothing anyone waits for and may be deleted."""
+
+    key = models.CharField(max_length=64, unique=True)
+    touched_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rate limit {self.key[:8]}…"

@@ -20,11 +20,11 @@ from linli.accounts.models import (
     ResidentLink,
     Role,
     RoleAssignment,
-    SignInAttempt,
     SignInCode,
     TotpDevice,
     User,
 )
+from linli.accounts.ratelimit import attempt_begin, attempt_record, attempt_succeeded, hold
 from linli.core.audit import audit
 from linli.core.crypto import decrypt, encrypt, keyed_hash, mask_phone
 from linli.core.errors import ApplicationError
@@ -102,8 +102,6 @@ CODE_MAX_ATTEMPTS = 5
 CODE_MIN_INTERVAL = dt.timedelta(seconds=60)
 CODE_PER_HOUR = 5
 CODE_PER_ADDRESS_PER_HOUR = 30
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW = dt.timedelta(minutes=15)
 CLAIM_FAILURES_PER_ADDRESS = 10
 
 
@@ -119,21 +117,6 @@ def normalise_phone(value: str) -> str:
 
 def _code_hash(phone_hash: str, code: str) -> str:
     return keyed_hash(f"signin:{phone_hash}:{code}")
-
-
-def attempt_record(*, kind: str, username: str = "", ip: str | None = None, succeeded: bool) -> None:
-    """Count an attempt for lock-out and rate limits (kept outside the caller's transaction on purpose: a failure
-    must be counted even though the caller then raises)."""
-    SignInAttempt.objects.create(kind=kind, username=username[:150], ip_address=ip or None, succeeded=succeeded)
-
-
-def is_locked_out(*, kind: str, username: str = "", ip: str | None = None,
-                  failures: int = LOCKOUT_FAILURES) -> bool:
-    """True after ``failures`` failed attempts of ``kind`` within 15 minutes, by username or by client address."""
-    recent = SignInAttempt.objects.filter(kind=kind, succeeded=False, created_at__gte=timezone.now() - LOCKOUT_WINDOW)
-    if username and recent.filter(username=username).count() >= failures:
-        return True
-    return bool(ip) and recent.filter(ip_address=ip).count() >= failures
 
 
 def user_place_path(user) -> str:
@@ -156,6 +139,9 @@ def signin_code_request(*, phone: str, ip: str | None = None) -> None:
     """
     phone = normalise_phone(phone)
     phone_hash = keyed_hash(phone)
+    # Two requests for the same number (or from the same address) at once: the second waits here for the first to
+    # commit, then counts its code — so both cannot pass the one-a-minute limit.
+    hold(f"code:phone:{phone_hash}", f"code:ip:{ip}" if ip else "")
     now = timezone.now()
     recent = SignInCode.objects.filter(phone_hash=phone_hash, created_at__gte=now - dt.timedelta(hours=1))
     if recent.filter(created_at__gte=now - CODE_MIN_INTERVAL).exists():
@@ -195,11 +181,11 @@ def signin_code_verify(*, phone_hash: str, phone_masked: str = "", code: str, ip
     if row is None:
         attempt_record(kind=AttemptKind.PHONE_CODE, username=phone_hash, ip=ip, succeeded=False)
         raise ApplicationError(expired, field="code")
-    if row.attempts >= CODE_MAX_ATTEMPTS:
+    # The try is counted before the comparison, in one conditional UPDATE: parallel guesses cannot exceed five.
+    if SignInCode.objects.filter(pk=row.pk, attempts__lt=CODE_MAX_ATTEMPTS).update(attempts=F("attempts") + 1) != 1:
         raise ApplicationError(_("Code: too many wrong tries. Ask for a new code."), field="code")
     if len(code) != 6 or not hmac.compare_digest(row.code_hash, _code_hash(phone_hash, code)) \
             or row.resident_id is None:
-        SignInCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         attempt_record(kind=AttemptKind.PHONE_CODE, username=phone_hash, ip=ip, succeeded=False)
         audit(actor=None, action="sign_in.failed", target=row.resident,
               place_path=row.resident.path if row.resident_id else "",
@@ -296,14 +282,16 @@ def invitation_claim(*, code: str, phone: str, ip: str | None = None) -> User:
     The phone must be that of a current resident of the invitation's unit; a code is used once. The same answer
     for a wrong code and a wrong phone, and at most 10 failures per address in 15 minutes.
     """
-    if is_locked_out(kind=AttemptKind.INVITATION, ip=ip, failures=CLAIM_FAILURES_PER_ADDRESS):
-        raise ApplicationError(_("Invitation code: too many wrong tries from this network. Try again in 15 "
-                                 "minutes."), field="code", code="rate_limited")
     compact = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     if len(compact) != INVITATION_LENGTH:
         raise ApplicationError(_("Invitation code: enter the 8 letters and digits printed on the card."),
                                field="code")
     phone = normalise_phone(phone)
+    # Counted (as a failure until it succeeds) before the register is searched, under a lock on the address.
+    attempt = attempt_begin(kind=AttemptKind.INVITATION, ip=ip, failures=CLAIM_FAILURES_PER_ADDRESS)
+    if attempt is None:
+        raise ApplicationError(_("Invitation code: too many wrong tries from this network. Try again in 15 "
+                                 "minutes."), field="code", code="rate_limited")
     invitation = (InvitationCode.objects.filter(code=compact, used_at__isnull=True, revoked_at__isnull=True)
                   .select_related("unit").first())
     resident = None
@@ -312,8 +300,7 @@ def invitation_claim(*, code: str, phone: str, ip: str | None = None) -> User:
                                             phone_hash=keyed_hash(phone)).order_by("id").first())
     mismatch = _("Invitation code: the code and the mobile number do not match the register. Check both, or ask "
                  "your grid worker.")
-    if resident is None:
-        attempt_record(kind=AttemptKind.INVITATION, ip=ip, succeeded=False)
+    if resident is None:  # the attempt stays counted as a failure
         audit(actor=None, action="invitation.claim_failed", target=invitation,
               place_path=invitation.path if invitation else "", data={"phone": mask_phone(phone)})
         raise ApplicationError(mismatch, field="code")
@@ -326,7 +313,7 @@ def invitation_claim(*, code: str, phone: str, ip: str | None = None) -> User:
         InvitationCode.objects.filter(pk=invitation.pk).update(used_by=user)
         audit(actor=user, action="invitation.claimed", target=invitation, place_path=invitation.path,
               data={"resident": resident.pk})
-    attempt_record(kind=AttemptKind.INVITATION, ip=ip, succeeded=True)
+    attempt_succeeded(attempt)
     return user
 
 
@@ -366,6 +353,17 @@ def totp_device_start(*, user: User) -> TotpDevice:
     return device
 
 
+@transaction.atomic
+def totp_device_install(*, actor, user: User, secret: str) -> TotpDevice:
+    """Give ``user`` a confirmed authenticator with a known ``secret`` — for the demo's accounts only, whose
+    secrets are published (``linli.accounts.demo``); a real person enrols with :func:`totp_device_start`."""
+    device, _created = TotpDevice.objects.update_or_create(user=user, defaults={
+        "secret_encrypted": encrypt(secret), "confirmed_at": timezone.now(), "last_used_step": 0})
+    audit(actor=actor, action="two_factor.enrolled", target=device, place_path=user_place_path(user),
+          data={"demo": True})
+    return device
+
+
 def totp_secret(device: TotpDevice) -> str:
     return decrypt(device.secret_encrypted)
 
@@ -390,30 +388,41 @@ def _totp_match(device: TotpDevice, code: str) -> int | None:
 
 
 def totp_check(*, user: User, code: str, ip: str | None = None, confirm: bool = False) -> TotpDevice:
-    """Check a code from the user's authenticator (confirming the device on enrolment); 5 wrong codes in 15
-    minutes lock two-factor sign-in for 15 minutes."""
-    if is_locked_out(kind=AttemptKind.TOTP, username=user.username):
-        raise ApplicationError(_("Code: too many wrong codes. Try again in 15 minutes."), field="code",
-                               code="locked")
+    """Check a code from the user's authenticator (confirming the device on enrolment). Audited either way
+    (``two_factor.verified`` / ``two_factor.enrolled`` / ``two_factor.failed``). 5 wrong codes in 15 minutes lock
+    two-factor checks for the username for 15 minutes; each code is accepted once (no replay, even by two requests
+    at the same moment)."""
     device = TotpDevice.objects.filter(user=user).first()
     if device is None or (device.confirmed_at is None and not confirm):
         raise ApplicationError(_("Code: set up two-factor sign-in first."), field="code")
+    place_path = user_place_path(user)
+    attempt = attempt_begin(kind=AttemptKind.TOTP, username=user.username, ip=ip, by_address=False)
+    if attempt is None:
+        audit(actor=user, action="two_factor.failed", place_path=place_path, data={"locked": True})
+        raise ApplicationError(_("Code: too many wrong codes. Try again in 15 minutes."), field="code",
+                               code="locked")
     step = _totp_match(device, code)
+    wrong = _("Code: the code is wrong or was used already.")
     if step is None:
-        attempt_record(kind=AttemptKind.TOTP, username=user.username, ip=ip, succeeded=False)
-        audit(actor=user, action="two_factor.failed", place_path=user_place_path(user))
-        raise ApplicationError(_("Code: the code is wrong or was used already."), field="code")
+        audit(actor=user, action="two_factor.failed", place_path=place_path)
+        raise ApplicationError(wrong, field="code")
     with transaction.atomic():
-        device.last_used_step = step
-        fields = ["last_used_step"]
-        if device.confirmed_at is None:
-            device.confirmed_at = timezone.now()
-            fields.append("confirmed_at")
-            audit(actor=user, action="two_factor.enrolled", target=device, place_path=user_place_path(user))
+        # Claim the time step in one conditional UPDATE: of two requests with the same code, one wins.
+        if TotpDevice.objects.filter(pk=device.pk, last_used_step__lt=step).update(last_used_step=step) != 1:
+            claimed = False
         else:
-            audit(actor=user, action="two_factor.verified", place_path=user_place_path(user))
-        device.save(update_fields=fields)
-    attempt_record(kind=AttemptKind.TOTP, username=user.username, ip=ip, succeeded=True)
+            claimed = True
+            device.last_used_step = step
+            if device.confirmed_at is None:
+                device.confirmed_at = timezone.now()
+                device.save(update_fields=["confirmed_at"])
+                audit(actor=user, action="two_factor.enrolled", target=device, place_path=place_path)
+            else:
+                audit(actor=user, action="two_factor.verified", place_path=place_path)
+    if not claimed:
+        audit(actor=user, action="two_factor.failed", place_path=place_path, data={"replayed": True})
+        raise ApplicationError(wrong, field="code")
+    attempt_succeeded(attempt)
     return device
 
 

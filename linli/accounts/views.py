@@ -8,21 +8,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linli.accounts import services
-from linli.accounts.models import AttemptKind
-from linli.accounts.permissions import ISSUE_INVITATIONS, TWO_FACTOR_SESSION_KEY, has_perm, may_reveal
+from linli.accounts import two_factor as gate
+from linli.accounts.permissions import ISSUE_INVITATIONS, has_perm, may_reveal, two_factor_verified
 from linli.core.errors import ApplicationError
 from linli.places import selectors as places
 from linli.places.models import UnitUse
 
 
 class LockoutAuthenticationForm(auth_forms.AuthenticationForm):
-    """Django's sign-in form, which says so when the username or the address is locked out."""
+    """Django's sign-in form, which says so when the username or the address is locked out (the backend counts
+    the attempts and marks the request: ``linli.accounts.backends.LockoutModelBackend``)."""
 
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
@@ -32,25 +32,28 @@ class LockoutAuthenticationForm(auth_forms.AuthenticationForm):
     locked = False
 
     def clean(self):
-        username = self.cleaned_data.get("username")
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if username and services.is_locked_out(kind=AttemptKind.PASSWORD, username=username, ip=ip):
-            # Counted like a failure, so that hammering a locked account keeps it locked.
-            services.attempt_record(kind=AttemptKind.PASSWORD, username=username, ip=ip, succeeded=False)
-            self.locked = True
-            raise ValidationError(self.error_messages["locked"], code="locked")
-        return super().clean()
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.request is not None and getattr(self.request, "linli_locked", False):
+                self.locked = True
+                raise ValidationError(self.error_messages["locked"], code="locked") from None
+            raise
 
 
 class LoginView(auth_views.LoginView):
+    """The password step; then, where it applies, the two-factor code (or enrolment) before anything else."""
+
     form_class = LockoutAuthenticationForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if services.has_totp(form.get_user()):
-            return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': response.url})}")
-        return response
+        step = gate.step_required(self.request)
+        if step is None:
+            return response
+        target = "accounts:two_factor_verify" if step == gate.VERIFY else "accounts:two_factor"
+        return redirect(f"{reverse(target)}?{urlencode({'next': response.url})}")
 
 
 def _ip(request):
@@ -67,7 +70,9 @@ def _safe_next(request, default: str) -> str:
 
 @login_required
 def two_factor(request):
-    """Two-factor sign-in: enrol an authenticator app (QR code and secret), or see that it is on."""
+    """Two-factor sign-in: enrol an authenticator app (QR code and secret), or see that it is on. The enrolment
+    step of a sign-in for a role that may reveal personal data (it comes back to ``next`` once confirmed)."""
+    next_url = _safe_next(request, "")
     device = services.totp_device_start(user=request.user)
     if request.method == "POST" and device.confirmed_at is None:
         try:
@@ -75,11 +80,11 @@ def two_factor(request):
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            request.session[TWO_FACTOR_SESSION_KEY] = timezone.now().isoformat()
+            gate.mark_verified(request)
             messages.success(request, _("Two-factor sign-in is on."))
-            return redirect("accounts:two_factor")
-    context = {"device": device, "required": may_reveal(request.user),
-               "verified": bool(request.session.get(TWO_FACTOR_SESSION_KEY))}
+            return redirect(next_url or "accounts:two_factor")
+    context = {"device": device, "required": may_reveal(request.user), "next": next_url,
+               "step": gate.step_required(request), "verified": two_factor_verified(request)}
     if device.confirmed_at is None:
         uri = services.totp_uri(device)
         context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for your authenticator"))
@@ -89,19 +94,23 @@ def two_factor(request):
 
 @login_required
 def two_factor_verify(request):
-    """Enter a code from the authenticator app; the session may then reveal personal numbers."""
+    """Enter a code from the authenticator app: the second step of a sign-in with two-factor on (the session
+    reaches nothing else before it), and what lets a session reveal personal numbers."""
     next_url = _safe_next(request, reverse("overview:home"))
     if not services.has_totp(request.user):
-        return redirect("accounts:two_factor")
+        # No authenticator (never enrolled, or an operator removed it): enrol, if the role needs it.
+        request.session.pop(gate.PENDING_KEY, None)
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': next_url})}")
     if request.method == "POST":
         try:
             services.totp_check(user=request.user, code=request.POST.get("code", ""), ip=_ip(request))
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            request.session[TWO_FACTOR_SESSION_KEY] = timezone.now().isoformat()
+            gate.mark_verified(request)
             return redirect(next_url)
-    return render(request, "accounts/two_factor_verify.html", {"next": next_url})
+    return render(request, "accounts/two_factor_verify.html", {
+        "next": next_url, "mandatory": gate.step_required(request) is not None})
 
 
 @login_required

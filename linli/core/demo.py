@@ -76,6 +76,9 @@ def ensure_demo(stdout=None) -> dict:
     from linli.org.demo import ensure_org_demo  # the party organisation and steward teams (linli/org/demo.py)
 
     users += ensure_org_demo(compound=compound, previous=previous)
+    from linli.accounts.demo import ensure_demo_two_factor  # roles that may reveal sign in with a code too
+
+    ensure_demo_two_factor(users)
     from linli.cases.demo import ensure_cases_demo  # categories, routing, handlers, a year of cases (cases/demo.py)
 
     ensure_cases_demo(compound)

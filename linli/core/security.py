@@ -42,30 +42,44 @@ class SecurityHeadersMiddleware:
 
 #: The session key holding when the signed-in person was last seen (seconds since the epoch, rounded to a minute).
 SEEN_KEY = "linli_seen"
+#: The session key holding when the person signed in (seconds since the epoch).
+SIGNED_IN_KEY = "linli_signed_in"
 
 
-def mark_seen(session) -> None:
-    session[SEEN_KEY] = int(time.time())
+def mark_signed_in(session) -> None:
+    """Start a session's clocks: the idle timeout and the absolute age both count from the sign-in."""
+    now = int(time.time())
+    session[SEEN_KEY] = now
+    session[SIGNED_IN_KEY] = now
 
 
 class IdleTimeoutMiddleware:
-    """Signs out a session idle for longer than ``LINLI_SESSION_IDLE_SECONDS`` (30 minutes by default).
+    """Signs out a session idle for longer than ``LINLI_SESSION_IDLE_SECONDS`` (30 minutes by default), and any
+    session older than ``SESSION_COOKIE_AGE`` (8 hours) since its sign-in, however active — staff and residents
+    alike (every session with a signed-in user).
 
     The last-seen time is written at most once a minute, so an active session costs no database write per request
-    (``SESSION_SAVE_EVERY_REQUEST`` would); ``SESSION_COOKIE_AGE`` stays the absolute limit of a session.
+    (``SESSION_SAVE_EVERY_REQUEST`` would). That write also pushes the stored session's expiry forward, which is why
+    the absolute age is checked here from the sign-in time and not left to ``SESSION_COOKIE_AGE`` alone.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.idle = int(getattr(settings, "LINLI_SESSION_IDLE_SECONDS", 30 * 60))
+        self.max_age = int(settings.SESSION_COOKIE_AGE)
 
     def __call__(self, request):
         session = getattr(request, "session", None)
         if session is not None and "_auth_user_id" in session:
             now = int(time.time())
             seen = session.get(SEEN_KEY)
-            if seen is not None and now - seen > self.idle:
+            signed_in = session.get(SIGNED_IN_KEY)
+            if (seen is not None and now - seen > self.idle) or (signed_in is not None
+                                                                  and now - signed_in > self.max_age):
                 logout(request)  # flushes the session; the request goes on signed out
-            elif seen is None or now - seen >= 60:
-                session[SEEN_KEY] = now
+            else:
+                if signed_in is None:  # a session from before this rule: its age counts from now
+                    session[SIGNED_IN_KEY] = now
+                if seen is None or now - seen >= 60:
+                    session[SEEN_KEY] = now
         return self.get_response(request)

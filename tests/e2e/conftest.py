@@ -54,9 +54,31 @@ def page_at(browser, demo_site):
         context.close()
 
 
+def totp_code(username) -> str:
+    """The demo account's current two-factor code, as a person walking through the demo gets it:
+    ``manage.py totp_code <username>``."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("totp_code", username, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip()
+
+
 def sign_in(page, username, password="linli-demo-2024"):  # noqa: S107  (the demo password)
+    """The staff sign-in: the password, then — for the roles that may reveal personal data (``secretary``,
+    ``branch``) — the code from the authenticator, which the demo prints with ``manage.py totp_code``.
+    Returns whether the code step was asked for."""
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    if "/accounts/two-factor/verify/" not in page.url:
+        return False
+    page.fill("#code", totp_code(username))
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/two-factor/" not in page.url, page.content()[:2000]
+    return True

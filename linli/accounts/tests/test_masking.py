@@ -101,11 +101,11 @@ def test_resident_portal_shows_no_plaintext_number(client, resident_a, resident_
     _assert_clean(client.get(reverse("me:home")).content.decode(), secrets, "/me/")
 
 
-def test_audit_log_shows_no_plaintext_number(client, branch, demo, resident_a, phone_of):
+def test_audit_log_shows_no_plaintext_number(client, client_for, branch, demo, resident_a, phone_of):
     # Sign-in code requests and failed claims record the phone — masked.
     client.post(reverse("me:sign_in"), {"phone": phone_of(resident_a)})
     client.post(reverse("me:claim"), {"code": "ABCDEFGH", "phone": phone_of(resident_a)})
-    client.force_login(branch)
+    client_for(branch)
     secrets = _plaintexts(branch)
     body = client.get(reverse("audit:list")).content.decode()
     assert resident_a.phone_masked in body

@@ -10,7 +10,13 @@ class Command(BaseCommand):
         document = ensure_demo()
         self.stdout.write(self.style.SUCCESS(f"Demo logins (also in {credentials_path()}):"))
         for u in document["users"]:
-            self.stdout.write(f"  {u['username']:<12} {u['password']:<16} {u['role']:<20} {u['scope']}")
+            two_factor = "  + two-factor code" if u.get("totp_secret") else ""
+            self.stdout.write(f"  {u['username']:<12} {u['password']:<16} {u['role']:<20} {u['scope']}{two_factor}")
+        if any(u.get("totp_secret") for u in document["users"]):
+            self.stdout.write("Roles that may reveal personal data sign in with a two-factor code after the password. "
+                              "Print the current code with:")
+            self.stdout.write("  python manage.py totp_code <username>")
+            self.stdout.write("or add the user's totp_secret from the credentials file to an authenticator app.")
         if document.get("residents"):
             self.stdout.write("Residents sign in on a phone at /me/sign-in/ (codes show in the console and outbox):")
             for r in document["residents"]:
