@@ -165,3 +165,16 @@ def test_export_of_a_compound_out_of_scope_is_404(client_for, branch, grid1, dem
 
 def test_unknown_export_kind_is_404(client_for, branch, demo):
     assert client_for(branch).get(f"/places/compounds/{demo.pk}/export/users.xlsx").status_code == 404
+
+
+def test_the_import_page_offers_exports_only_to_those_who_may_export(client_for, branch, demo):
+    from linli.accounts.models import Role
+    from linli.accounts.services import role_grant, user_create
+
+    assistant = user_create(actor=None, username="x_assistant", password="a-long-test-password-1")
+    role_grant(actor=None, user=assistant, role=Role.BRANCH_ASSISTANT, place=demo)  # imports, may not export
+    export_link = reverse("places:export", args=[demo.pk, ImportKind.RESIDENTS])
+    page = reverse("places:import", args=[demo.pk])
+    assert export_link in client_for(branch).get(page).content.decode()
+    response = client_for(assistant).get(page)
+    assert response.status_code == 200 and export_link not in response.content.decode()
