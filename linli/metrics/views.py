@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,8 +12,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from linli.accounts.permissions import VIEW_METRICS, has_perm
 from linli.core.audit import audit
-from linli.core.scope import scope_paths
 from linli.metrics import selectors
 from linli.metrics.selectors import DIMENSIONS, RATES
 
@@ -46,8 +47,8 @@ def dashboard(request):
     from linli.cases.models import Category
     from linli.places.selectors import building_list
 
-    if not scope_paths(request.user):
-        return HttpResponse(status=403)
+    if not has_perm(request.user, VIEW_METRICS):
+        raise PermissionDenied
     from linli.metrics.tasks import refresh_if_stale
 
     refresh_if_stale(selectors.refreshed_at())
@@ -75,8 +76,8 @@ def dashboard(request):
 @login_required
 def export(request):
     """The dashboard's table (every dimension on its own sheet) as an Excel workbook."""
-    if not scope_paths(request.user):
-        return HttpResponse(status=403)
+    if not has_perm(request.user, VIEW_METRICS):
+        raise PermissionDenied
     filters = _filters(request)
     wb = Workbook()
     wb.remove(wb.active)

@@ -1,11 +1,15 @@
-"""The inbox (everyone signed in) and the outbox (staff: what the console channel 'sent', e.g. sign-in codes)."""
+"""The inbox (everyone signed in, their own notifications) and the outbox (what the console channel 'sent')."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.accounts.permissions import READ_OUTBOX, has_perm
 from linli.core.pagination import paginate
 from linli.notify import selectors, services
+from linli.notify.channels import get_channel
 
 
 @login_required
@@ -26,5 +30,12 @@ def mark_read(request):
 
 @login_required
 def outbox(request):
+    """The texts of the scope as the console channel "sent" them. They hold residents' sign-in codes, and whoever
+    reads a code can sign in as that resident: so the page exists only with the console channel (the offline demo,
+    where the outbox *is* the delivery), and only for the roles holding ``read_outbox``."""
+    if get_channel().name != "console":
+        raise Http404
+    if not has_perm(request.user, READ_OUTBOX):
+        raise PermissionDenied
     page = paginate(request, selectors.outbox_list(user=request.user))
     return render(request, "notify/outbox.html", {"page": page})

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from linli.accounts.permissions import IMPORT_REGISTER, has_perm
 from linli.core.scope import in_scope
 from linli.places import selectors
 
@@ -52,7 +53,7 @@ def compound_detail(request, pk: int):
         "compound": compound,
         "trail": selectors.ancestors(compound),
         "figure_cards": figure_cards(figures),
-        "can_import": in_scope(request.user, compound.path),
+        "can_import": in_scope(request.user, compound.path) and has_perm(request.user, IMPORT_REGISTER),
         "buildings": selectors.building_list(user=request.user, compound=compound),
         "grids": [g for g in selectors.grid_list(user=request.user) if g.compound_id == compound.pk],
     })

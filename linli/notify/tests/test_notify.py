@@ -20,7 +20,20 @@ def test_inbox_shows_own_notifications_only(client_for, grid1, grid2):
     assert grid2.notifications.filter(read_at__isnull=True).count() == 1
 
 
-def test_outbox_is_scoped_and_masks_the_phone(client_for, grid1, grid2, demo, django_capture_on_commit_callbacks,
+def _branch_secretary_elsewhere(demo):
+    """The branch secretary of a second compound of the demo's community: the same role, another scope."""
+    from linli.accounts.models import Role
+    from linli.accounts.services import role_grant, user_create
+    from linli.places.models import PlaceKind
+    from linli.places.services import place_create
+
+    other = place_create(actor=None, parent=demo.parent, kind=PlaceKind.COMPOUND, code="OTHER", name="别的小区")
+    user = user_create(actor=None, username="other_branch", password="a-long-test-password-1")
+    role_grant(actor=None, user=user, role=Role.BRANCH_SECRETARY, place=other)
+    return user
+
+
+def test_outbox_is_scoped_and_masks_the_phone(client_for, branch, demo, django_capture_on_commit_callbacks,
                                               capsys):
     unit = unit_in(demo, "2")
     with django_capture_on_commit_callbacks(execute=True):
@@ -28,10 +41,31 @@ def test_outbox_is_scoped_and_masks_the_phone(client_for, grid1, grid2, demo, dj
     assert "13912345678" in capsys.readouterr().out  # the console channel "sent" it
     message = OutboundMessage.objects.get()
     assert "13912345678" not in message.to_encrypted
-    mine = client_for(grid1).get(reverse("notify:outbox")).content.decode()
+    mine = client_for(branch).get(reverse("notify:outbox")).content.decode()
     assert "139****5678" in mine and "13912345678" not in mine
-    theirs = client_for(grid2).get(reverse("notify:outbox")).content.decode()
-    assert "139****5678" not in theirs
+    theirs = client_for(_branch_secretary_elsewhere(demo)).get(reverse("notify:outbox"))
+    assert theirs.status_code == 200 and "139****5678" not in theirs.content.decode()
+
+
+def test_outbox_is_only_for_the_roles_that_may_read_sign_in_codes(client_for, grid1, grid2, branch, secretary):
+    """Whoever reads a sign-in code can sign in as the resident: grid workers (and every role without
+    ``read_outbox``) get 403."""
+    for user in (grid1, grid2):
+        assert client_for(user).get(reverse("notify:outbox")).status_code == 403
+    for user in (branch, secretary):
+        assert client_for(user).get(reverse("notify:outbox")).status_code == 200
+
+
+def test_outbox_page_does_not_exist_with_a_real_channel(settings, client_for, secretary):
+    settings.LINLI_OUTBOUND_CHANNEL = "linli.notify.tests.test_notify.RecordingChannel"
+    assert client_for(secretary).get(reverse("notify:outbox")).status_code == 404
+
+
+def test_marking_read_touches_only_ones_own_notifications(client_for, grid1, grid2):
+    theirs = notification_send(recipient=grid2, kind="test", title="给网格员二的通知")
+    client_for(grid1).post(reverse("notify:mark_read"), {"id": [theirs.pk]})
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
 
 
 def test_anonymous_is_sent_to_sign_in(client):

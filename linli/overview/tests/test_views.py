@@ -88,3 +88,15 @@ def test_anonymous_is_sent_to_sign_in(client, demo):
     for url in (reverse("overview:home"), reverse("overview:compound", args=[demo.pk])):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_import_and_export_button_shows_only_to_those_who_may_import(client_for, branch, grid1, demo):
+    from linli.accounts.models import Role
+    from linli.accounts.services import role_grant, user_create
+
+    steward = user_create(actor=None, username="x_steward", password="a-long-test-password-1")
+    role_grant(actor=None, user=steward, role=Role.PROPERTY_STEWARD, place=demo)  # covers the compound, may not import
+    link = reverse("places:import", args=[demo.pk])
+    assert link in client_for(branch).get(reverse("overview:compound", args=[demo.pk])).content.decode()
+    for user in (grid1, steward):
+        assert link not in client_for(user).get(reverse("overview:compound", args=[demo.pk])).content.decode()

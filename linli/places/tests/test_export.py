@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from linli.core.crypto import decrypt
 from linli.core.models import AuditEvent
-from linli.places import selectors, services
+from linli.places import exports, selectors, services
 from linli.places.imports import COLUMNS, Sheet
 from linli.places.models import ImportKind, Merchant, PlaceKind, Resident, UnitUse
 from linli.places.tests.factories import unit_in
@@ -67,10 +67,32 @@ def test_export_is_audited(client_for, branch, demo):
     assert event.data["kind"] == "residents" and event.data["rows"] > 1000
 
 
+def test_only_the_registers_desk_may_export(client_for, grid1, demo):
+    """Export needs ``export_register`` (docs/permissions.md): a grid worker, a steward or the branch assistant gets
+    403, and nothing is audited."""
+    from linli.accounts.models import Role
+    from linli.accounts.services import role_grant, user_create
+
+    others = []
+    for role in (Role.PROPERTY_STEWARD, Role.BRANCH_ASSISTANT):
+        others.append(user_create(actor=None, username=f"x_{role}", password="a-long-test-password-1"))
+        role_grant(actor=None, user=others[-1], role=role, place=demo)
+    for user in (grid1, *others):
+        response = client_for(user).get(reverse("places:export", args=[demo.pk, ImportKind.RESIDENTS]))
+        assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="register.exported").exists()
+
+
+def _exported(user, compound, kind):
+    """The export as :func:`exports.export_register` writes it for ``user`` (whatever the page would allow)."""
+    out, _count = exports.export_register(user=user, compound=compound, kind=kind)
+    with out:
+        return openpyxl.load_workbook(io.BytesIO(out.read()), read_only=True).worksheets[0]
+
+
 @pytest.mark.parametrize("kind", ImportKind.values)
-def test_grid_worker_exports_only_their_grid(client_for, grid1, demo, kind):
-    _content, ws = export(client_for(grid1), demo, kind)
-    _header, *data = rows(ws)
+def test_an_export_holds_only_what_the_users_scope_reaches(grid1, demo, kind):
+    _header, *data = rows(_exported(grid1, demo, kind))
     assert data
     assert {str(row[0]) for row in data} <= GRID1
     if kind == ImportKind.BUILDINGS:
@@ -79,9 +101,8 @@ def test_grid_worker_exports_only_their_grid(client_for, grid1, demo, kind):
         assert len(data) == selectors.resident_search(user=grid1).count()
 
 
-def test_grid2_export_has_none_of_grid1(client_for, grid2, demo):
-    _content, ws = export(client_for(grid2), demo, ImportKind.UNITS)
-    codes = {row[0] for row in rows(ws)[1:]}
+def test_grid2_export_has_none_of_grid1(grid2, demo):
+    codes = {row[0] for row in rows(_exported(grid2, demo, ImportKind.UNITS))[1:]}
     assert codes == {"6", "7", "8", "9", "10"}
 
 
@@ -135,7 +156,7 @@ def test_anonymous_export_redirects_to_login(client, demo):
 def test_export_of_a_compound_out_of_scope_is_404(client_for, branch, grid1, demo):
     other = services.place_create(actor=None, parent=demo.parent, kind=PlaceKind.COMPOUND, code="OTHER",
                                   name="别的小区")
-    for user in (branch, grid1):
+    for user in (branch, grid1):  # out of scope is 404 whatever the role, before the permission
         response = client_for(user).get(reverse("places:export", args=[other.pk, ImportKind.BUILDINGS]))
         assert response.status_code == 404
     assert client_for(branch).get(reverse("places:export", args=[987654, ImportKind.UNITS])).status_code == 404
@@ -144,3 +165,16 @@ def test_export_of_a_compound_out_of_scope_is_404(client_for, branch, grid1, dem
 
 def test_unknown_export_kind_is_404(client_for, branch, demo):
     assert client_for(branch).get(f"/places/compounds/{demo.pk}/export/users.xlsx").status_code == 404
+
+
+def test_the_import_page_offers_exports_only_to_those_who_may_export(client_for, branch, demo):
+    from linli.accounts.models import Role
+    from linli.accounts.services import role_grant, user_create
+
+    assistant = user_create(actor=None, username="x_assistant", password="a-long-test-password-1")
+    role_grant(actor=None, user=assistant, role=Role.BRANCH_ASSISTANT, place=demo)  # imports, may not export
+    export_link = reverse("places:export", args=[demo.pk, ImportKind.RESIDENTS])
+    page = reverse("places:import", args=[demo.pk])
+    assert export_link in client_for(branch).get(page).content.decode()
+    response = client_for(assistant).get(page)
+    assert response.status_code == 200 and export_link not in response.content.decode()
