@@ -72,8 +72,11 @@ def routing(request):
 @login_required
 @require_POST
 def routing_deactivate(request, pk: int):
-    user = _supervisor(request)
+    # Scope first, then the role: a rule out of reach answers 404 like a missing one, whoever asks.
+    user = _staff(request)
     rule = selectors.get_routing_rule_for_user(user=user, pk=pk)
+    if not workflow.is_supervisor(user):
+        raise PermissionDenied
     try:
         services.routing_rule_deactivate(actor=user, rule=rule)
         messages.success(request, _("Routing rule switched off."))
