@@ -126,10 +126,39 @@ def measure(client, url, repeats, headers=None):
     with CaptureQueriesContext(connection) as ctx:
         client.get(url, **headers)
     times.sort()
-    slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:2]
+    plans = explain(ctx.captured_queries)
+    slowest = sorted(plans, key=lambda p: -p["ms"])[:2]
     return {"p50": round(statistics.median(times), 2), "p95": round(times[max(int(len(times) * 0.95) - 1, 0)], 2),
             "max": round(times[-1], 2), "queries": len(ctx),
-            "slowest_queries": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]} for q in slowest]}
+            # What the database did for one request, which a busy machine does not change: the pages of tables
+            # and indexes its queries touched (shared buffers hit or read) and their execution time.
+            "db_blocks": sum(p["blocks"] for p in plans), "db_ms": round(sum(p["ms"] for p in plans), 1),
+            "slowest_queries": slowest}
+
+
+def explain(queries) -> list[dict]:
+    """EXPLAIN (ANALYZE, BUFFERS) of each SELECT of a request: blocks touched, execution time, the plan's top."""
+    from django.db import connection
+
+    rows = []
+    with connection.cursor() as cursor:
+        for q in queries:
+            if not q["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + q["sql"])
+            plan = cursor.fetchone()[0][0]
+            top = plan["Plan"]
+            rows.append({"ms": round(plan["Execution Time"], 2),
+                         "blocks": top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
+                         "sql": q["sql"][:400], "plan": plan_summary(top)})
+    return rows
+
+
+def plan_summary(node, depth=0) -> str:
+    """The plan's nodes, one a line: type, relation, index, actual rows."""
+    what = " ".join(str(node[k]) for k in ("Node Type", "Relation Name", "Index Name") if k in node)
+    line = f"{'  ' * depth}{what} rows={node.get('Actual Rows')} loops={node.get('Actual Loops')}"
+    return "\n".join([line] + [plan_summary(child, depth + 1) for child in node.get("Plans", [])])
 
 
 def timed(fn, repeats):
@@ -154,9 +183,11 @@ def pages(repeats: int) -> dict:
     (the sign-in page) whose time tells how busy the machine was."""
     from django.test import Client
 
+    from bench import city
     from linli.cases.models import Case
     from linli.places.demo import demo_compound
 
+    city.restore_indexes()  # an interrupted fill may have left some out
     users = demo_users()
     one_case = Case.objects.filter(path__startswith=demo_compound().path).order_by("-id").first()
     staff, grid, anonymous = Client(), Client(), Client()
@@ -289,7 +320,8 @@ def stage_fill(args) -> None:
         city.fill_households(args.households)
         entry["households_seconds"] = round(time.perf_counter() - t0, 1)
     if args.cases:
-        entry.update(city.fill_cases(args.cases, chunk=args.chunk))
+        entry.update(city.fill_cases(args.cases, chunk=args.chunk,
+                                     bulk={"auto": None, "yes": True, "no": False}[args.bulk]))
     entry["vacuum_analyze_seconds"] = city.vacuum_analyze()
     entry["seconds"] = round(time.perf_counter() - t0, 1)
     entry.update(state())
@@ -352,7 +384,7 @@ def stage_quick(args) -> None:
     if database_exists(args.server, args.db):
         admin(args.server, f'DROP DATABASE "{args.db}" WITH (FORCE)')
     stage_setup(args)
-    args.households, args.cases = args.households or 40_000, args.small
+    args.households, args.cases, args.bulk = args.households or 40_000, args.small, "auto"
     stage_fill(args)
     stage_measure(args, "pages", pages)
     args.households, args.cases = None, args.large
@@ -377,6 +409,9 @@ def main(argv=None):
     parser.add_argument("--households", type=int, help="fill: households of the city (Qingdao: 4000000)")
     parser.add_argument("--cases", type=int, help="fill: cases in all, the demo's included (Qingdao: 10000000)")
     parser.add_argument("--chunk", type=int, default=1_000_000, help="fill: cases per committed statement")
+    parser.add_argument("--bulk", choices=["auto", "yes", "no"], default="auto",
+                        help="fill: drop and rebuild the secondary indexes of the cases (auto: when it more than "
+                             "doubles them)")
     parser.add_argument("--repeats", type=int, default=50, help="timed requests per page")
     parser.add_argument("--base", type=int, default=100_000, help="report: the baseline size")
     parser.add_argument("--small", type=int, default=20_000, help="quick: cases at the first measurement")
