@@ -133,6 +133,7 @@ def measure(client, url, repeats, headers=None):
             # What the database did for one request, which a busy machine does not change: the pages of tables
             # and indexes its queries touched (shared buffers hit or read) and their execution time.
             "db_blocks": sum(p["blocks"] for p in plans), "db_ms": round(sum(p["ms"] for p in plans), 1),
+            "db_planning_ms": round(sum(p["planning_ms"] for p in plans), 1),
             "slowest_queries": slowest}
 
 
@@ -148,7 +149,7 @@ def explain(queries) -> list[dict]:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + q["sql"])
             plan = cursor.fetchone()[0][0]
             top = plan["Plan"]
-            rows.append({"ms": round(plan["Execution Time"], 2),
+            rows.append({"ms": round(plan["Execution Time"], 2), "planning_ms": round(plan["Planning Time"], 2),
                          "blocks": top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
                          "sql": q["sql"][:400], "plan": plan_summary(top)})
     return rows
@@ -352,18 +353,22 @@ def stage_report(args) -> str:
     results = load(args.out)
     lines = []
     runs = results.get("pages", {})
-    if len(runs) >= 2:
-        base = nearest(runs, args.base)
+    # The baseline: this database's pages nearest --base, or another database's (--base-file: a database filled
+    # to the baseline only, measured in turn with this one so that both see the same load).
+    base_runs = load(args.base_file).get("pages", {}) if args.base_file else runs
+    if runs and base_runs and (args.base_file or len(runs) >= 2):
+        base = nearest(base_runs, args.base)
         large = max(runs, key=int)
         lines += [f"## Pages: {int(large):,} cases vs {int(base):,} (target: p95 ratio ≤ 1.2, ≤ 10 queries)", "",
-                  f"| call | p95 {int(base):,} (ms) | p95 {int(large):,} (ms) | ratio | p50 ratio | queries |",
-                  "|---|---|---|---|---|---|"]
-        for label, b in runs[base].items():
+                  f"| call | p95 {int(base):,} (ms) | p95 {int(large):,} (ms) | ratio | p50 ratio | queries "
+                  "| DB ms (EXPLAIN ANALYZE) |", "|---|---|---|---|---|---|---|"]
+        for label, b in base_runs[base].items():
             if label == "state" or label not in runs[large]:
                 continue
             a = runs[large][label]
             lines.append(f"| {label} | {b['p95']} | {a['p95']} | {a['p95'] / b['p95']:.2f} | "
-                         f"{a['p50'] / b['p50']:.2f} | {b['queries']} / {a['queries']} |")
+                         f"{a['p50'] / b['p50']:.2f} | {b['queries']} / {a['queries']} | "
+                         f"{b.get('db_ms', '–')} / {a.get('db_ms', '–')} |")
         lines.append("")
     for stage in ("intake", "dashboard"):
         for cases, figures in sorted(results.get(stage, {}).items(), key=lambda kv: int(kv[0])):
@@ -414,6 +419,7 @@ def main(argv=None):
                              "doubles them)")
     parser.add_argument("--repeats", type=int, default=50, help="timed requests per page")
     parser.add_argument("--base", type=int, default=100_000, help="report: the baseline size")
+    parser.add_argument("--base-file", type=Path, help="report: take the baseline from this results file")
     parser.add_argument("--small", type=int, default=20_000, help="quick: cases at the first measurement")
     parser.add_argument("--large", type=int, default=200_000, help="quick: cases at the second")
     parser.add_argument("--keep", action="store_true", help="quick: keep the database")
