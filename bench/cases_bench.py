@@ -388,6 +388,7 @@ def stage_quick(args) -> None:
         raise SystemExit("quick drops its database first: give it a --db ending in _quick")
     if database_exists(args.server, args.db):
         admin(args.server, f'DROP DATABASE "{args.db}" WITH (FORCE)')
+    args.out.unlink(missing_ok=True)  # the figures of an earlier quick run belong to a database that is gone
     stage_setup(args)
     args.households, args.cases, args.bulk = args.households or 40_000, args.small, "auto"
     stage_fill(args)
@@ -409,7 +410,8 @@ def stage_quick(args) -> None:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("stage", choices=["setup", "fill", "pages", "intake", "dashboard", "report", "quick"])
-    parser.add_argument("--db", default="linli_city", help="the bench database (kept between stages)")
+    parser.add_argument("--db", help="the bench database, kept between stages (default linli_city; for quick: "
+                                      "linli_bench_quick)")
     parser.add_argument("--server", default=os.environ.get("BENCH_SERVER", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--households", type=int, help="fill: households of the city (Qingdao: 4000000)")
     parser.add_argument("--cases", type=int, help="fill: cases in all, the demo's included (Qingdao: 10000000)")
@@ -425,6 +427,7 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="quick: keep the database")
     parser.add_argument("--out", type=Path, help="results file (default bench/results/<db>.json)")
     args = parser.parse_args(argv)
+    args.db = args.db or ("linli_bench_quick" if args.stage == "quick" else "linli_city")
     args.out = args.out or ROOT / "bench" / "results" / f"{args.db}.json"
     if args.stage in ("setup", "quick"):
         {"setup": stage_setup, "quick": stage_quick}[args.stage](args)
