@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, django_auth
 from linli.accounts.services import token_authenticate
 from linli.cases.api import router as cases_router
 from linli.core.errors import ApplicationError
+from linli.org.api import router as org_router
 from linli.places.api import router as places_router
 
 logger = logging.getLogger(__name__)
@@ -124,3 +125,4 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("", places_router)
 api.add_router("/", cases_router)
+api.add_router("/org/", org_router)

@@ -123,16 +123,19 @@ def case_create(request, payload: CaseIn):
     category = Category.objects.filter(code=payload.category, is_active=True).first()
     if category is None:
         raise ApplicationError(_("Unknown category “%(code)s”.") % {"code": payload.category}, field="category")
-    place = get_in_scope_or_404(Place.objects.all(), user, pk=payload.place_id)
-    key = request.headers.get("Idempotency-Key", "")[:64]
-    existed = bool(key) and Case.objects.filter(created_by=user, idempotency_key=key).exists()
-    case = services.case_create(
+    place = get_in_scope_or_404(Place.objects.select_related("compound"), user, pk=payload.place_id)
+    intake = services.case_intake(
         actor=user, category=category, place=place, description=payload.description, spot=payload.spot,
         location_note=payload.location_note, channel=payload.channel, reporter_name=payload.reporter_name,
         reporter_phone=payload.reporter_phone, anonymous=payload.anonymous, priority=payload.priority,
-        idempotency_key=key)
-    case = selectors.get_case_for_user(user=user, pk=case.pk)
-    return Status(200 if existed else 201, _detail(user, case))
+        idempotency_key=request.headers.get("Idempotency-Key", ""))
+    case = intake.case
+    if intake.created and selectors.can_see(user, case):
+        # Just made: the answer comes from what was written (its events are the whole timeline), not a re-read.
+        case.timeline = intake.events
+        case.allowed_actions = workflow.allowed_actions(user, case)
+        return Status(201, case)
+    return Status(201 if intake.created else 200, _detail(user, selectors.get_case_for_user(user=user, pk=case.pk)))
 
 
 @router.post("cases/{case_id}/{action}/", response=CaseDetailOut, summary="Take an action of the workflow")

@@ -31,6 +31,7 @@ from linli.cases.models import (
     Spot,
     State,
 )
+from linli.cases.services import config
 from linli.core.errors import ApplicationError
 from linli.places.models import Place, PlaceKind, Resident
 
@@ -121,7 +122,7 @@ def ensure_categories() -> dict[str, Category]:
         out[code] = cat
         for prio, (h, d) in ((Priority.NORMAL, (hours, days)), (Priority.URGENT, (min(hours, 4), min(days, 2))),
                              (Priority.EMERGENCY, (2, 1))):
-            DeadlinePolicy.objects.get_or_create(category=cat, priority=prio,
+            DeadlinePolicy.objects.get_or_create(category=cat, priority=prio, place=None,
                                                  defaults={"response_hours": h, "resolution_workdays": d})
     if not ResponseTemplate.objects.exists():
         ResponseTemplate.objects.bulk_create(ResponseTemplate(action=a, title=t, text=x) for a, t, x in TEMPLATES)
@@ -176,6 +177,7 @@ def ensure_cases_demo(compound: Place) -> int:
     categories = ensure_categories()
     users = ensure_handlers(compound)
     ensure_routing(compound, categories, users)
+    config.settings_changed()  # the demo writes its rules and deadlines directly: processes must read them again
     if Case.objects.filter(compound=compound).exists():
         return 0
     with services.quiet():

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.accounts.models import Role
 from linli.cases.models import Category, Channel, Level, MediationOutcome, Priority, Rating, Referral, Spot
 from linli.cases.services import MAX_PHOTOS
+from linli.core.forms import DeskForm
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -30,36 +31,10 @@ class PhotosField(forms.FileField):
         return files
 
 
-def error_to_form(form: forms.Form, exc) -> None:
-    """Put a service's ApplicationError on the form, on its field when the form has one."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap's classes on every widget, so the pages need no script to look right on a phone (and Linli's
-    Content-Security-Policy runs no inline script). ``choices={"field": [(value, label), …]}`` turns a number field
-    into a list to pick from."""
-
-    def __init__(self, *args, choices: dict | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, options in (choices or {}).items():
-            self.fields[name].widget = forms.Select(choices=[("", "—"), *options])
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-
-
 WHERE_CHOICES = [("unit", _("My home")), ("building", _("My building")), ("spot", _("A public spot"))]
 
 
-class ReportForm(BootstrapForm):
+class ReportForm(DeskForm):
     """A resident's report, on a phone."""
 
     category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True), label=_("What is it about?"),
@@ -73,7 +48,7 @@ class ReportForm(BootstrapForm):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
-class StaffReportForm(BootstrapForm):
+class StaffReportForm(DeskForm):
     """A case entered by staff: on behalf of a resident (a call, a visit) or found on patrol."""
 
     channel = forms.ChoiceField(label=_("How it came in"), choices=[
@@ -96,7 +71,7 @@ class StaffReportForm(BootstrapForm):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
-class TransitionForm(BootstrapForm):
+class TransitionForm(DeskForm):
     """One action of the workflow, with the case's version (a stale form is refused)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -112,7 +87,7 @@ class TransitionForm(BootstrapForm):
     photos = PhotosField()
 
 
-class VerifyForm(BootstrapForm):
+class VerifyForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     passed = forms.TypedChoiceField(label=_("Result on the spot"), coerce=lambda v: v == "1",
                                     choices=[("1", _("Solved")), ("0", _("Not solved"))])
@@ -120,20 +95,20 @@ class VerifyForm(BootstrapForm):
     photos = PhotosField()
 
 
-class RateForm(BootstrapForm):
+class RateForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     rating = forms.ChoiceField(label=_("How was it?"), choices=Rating.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment (required when not solved)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CommentForm(BootstrapForm):
+class CommentForm(DeskForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     public = forms.BooleanField(label=_("Shown to the reporter"), required=False, initial=True)
     photos = PhotosField()
 
 
-class RoutingRuleForm(BootstrapForm):
+class RoutingRuleForm(DeskForm):
     category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True), label=_("Category"))
     place = forms.IntegerField(label=_("Place"))
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
@@ -142,14 +117,15 @@ class RoutingRuleForm(BootstrapForm):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
-class DeadlineForm(BootstrapForm):
+class DeadlineForm(DeskForm):
+    place = forms.IntegerField(label=_("Where"), required=False)  # empty: everywhere (a city administrator only)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     response_hours = forms.IntegerField(label=_("Response within (hours)"), min_value=1, max_value=24 * 30)
     resolution_workdays = forms.IntegerField(label=_("Resolution within (working days)"), min_value=1, max_value=120)
 
 
-class WorkdayForm(BootstrapForm):
+class WorkdayForm(DeskForm):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     is_workday = forms.TypedChoiceField(
         label=_("This day is"), coerce=lambda v: v == "1",
@@ -157,16 +133,16 @@ class WorkdayForm(BootstrapForm):
     note = forms.CharField(label=_("Note (e.g. 春节)"), max_length=64, required=False)
 
 
-class MediationStartForm(BootstrapForm):
+class MediationStartForm(DeskForm):
     peacemaker = forms.IntegerField(label=_("Peacemaker"))
     parties = forms.CharField(label=_("Parties, one per line: name, side"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MediationSessionForm(BootstrapForm):
+class MediationSessionForm(DeskForm):
     notes = forms.CharField(label=_("Notes of the session"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class MediationConcludeForm(BootstrapForm):
+class MediationConcludeForm(DeskForm):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[(MediationOutcome.AGREED, MediationOutcome.AGREED.label),
                                                             (MediationOutcome.FAILED, MediationOutcome.FAILED.label)])
     agreement_text = forms.CharField(label=_("Agreement"), required=False, widget=forms.Textarea(attrs={"rows": 4}))

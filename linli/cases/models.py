@@ -112,24 +112,53 @@ class Category(models.Model):
 
 
 class DeadlinePolicy(models.Model):
-    """How long a case of a category and priority may take: a response in hours, a resolution in working days."""
+    """How long a case of a category and priority may take: a response in hours, a resolution in working days.
+
+    Held at a place node (a street, community or compound: ``place``, its ``path`` repeated) or, without a place,
+    the default of everywhere. A case follows the most specific policy above its place, else the default, else
+    Linli's built-in figures (``services.deadlines.DEFAULT_DEADLINES``).
+    """
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="deadlines")
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices)
+    place = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("place"))
+    path = models.CharField(max_length=255, blank=True)  # the place's path; empty for the default of everywhere
     response_hours = models.PositiveIntegerField(_("response within (hours)"))
     resolution_workdays = models.PositiveIntegerField(_("resolution within (working days)"))
     remind_before_hours = models.PositiveIntegerField(_("remind before the deadline (hours)"), default=4)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
-        ordering = ["category_id", "priority"]
+        ordering = ["category_id", "priority", "path"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "priority"], name="deadline_category_priority_unique")
+            models.UniqueConstraint(fields=["category", "priority"], condition=Q(place__isnull=True),
+                                    name="deadline_default_unique"),
+            models.UniqueConstraint(fields=["category", "priority", "place"], condition=Q(place__isnull=False),
+                                    name="deadline_place_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.category} · {self.get_priority_display()}"
+        return f"{self.category} · {self.get_priority_display()} @ {self.path or '*'}"
+
+
+class SettingsVersion(models.Model):
+    """One row whose ``token`` changes whenever a routing rule, a deadline or a day of the holiday schedule is saved.
+
+    Each process keeps those tables in memory (:mod:`linli.cases.services.config`) and reads only this token per
+    case reported: a different token means another process (or this one) saved something, and the tables are read
+    again. A random token rather than a counter, so that a change rolled back and another one made after it can
+    never show the same value twice.
+    """
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class RoutingRule(models.Model):

@@ -21,11 +21,12 @@ from linli.cases.models import (
     DeadlinePolicy,
     FollowUpCall,
     Mediation,
+    Priority,
     RoutingRule,
     State,
     WorkdayOverride,
 )
-from linli.core.scope import scope_q
+from linli.core.scope import scope_paths, scope_q
 from linli.places.models import Place, PlaceKind
 
 QUEUES = ["mine", "new", "team", "overdue", "awaiting_feedback", "escalated", "all"]
@@ -42,6 +43,16 @@ def visible_q(user) -> Q:
         else:
             q |= Q(path__startswith=path, assigned_role=role)
     return q
+
+
+def can_see(user, case: Case) -> bool:
+    """:func:`visible_q` for one case in memory (no query beyond the user's roles)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk in (case.reporter_user_id, case.owner_id, case.assignee_id, case.dispatched_by_id):
+        return True
+    return any(case.path.startswith(path) and (role in workflow.SEE_ALL_ROLES or case.assigned_role == role)
+               for role, path in workflow.role_paths(user))
 
 
 def _base(user) -> QuerySet[Case]:
@@ -238,8 +249,52 @@ def unrouted_categories(*, path: str) -> list[Category]:
     return list(Category.objects.filter(is_active=True).exclude(pk__in=routed))
 
 
-def deadline_policies() -> QuerySet[DeadlinePolicy]:
-    return DeadlinePolicy.objects.select_related("category").order_by("category__sort_order", "priority")
+def deadline_places(*, user) -> QuerySet[Place]:
+    """The streets, communities and compounds whose deadlines ``user`` may set (those a supervisor role of theirs
+    covers)."""
+    from linli.cases.services.deadlines import DEADLINE_PLACE_KINDS
+
+    paths = [path for role, path in workflow.role_paths(user) if role in workflow.SUPERVISOR_ROLES]
+    if not paths:
+        return Place.objects.none()
+    q = Q()
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return Place.objects.filter(q, kind__in=DEADLINE_PLACE_KINDS).order_by("path")
+
+
+def deadline_policies(*, user) -> QuerySet[DeadlinePolicy]:
+    """The deadlines that bear on ``user``'s area: the default of everywhere, those held above their area (read
+    only) and those inside it."""
+    from linli.cases.services.common import path_prefixes
+
+    above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
+    return (DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user))
+            .select_related("category", "place").order_by("category__sort_order", "category_id", "priority", "path"))
+
+
+def deadlines_in_force(*, place: Place) -> list[dict]:
+    """For each active category and priority, the deadline a case at ``place`` gets and where it comes from
+    (``source``: the policy, or None for Linli's built-in figures) — the same choice as
+    :func:`linli.cases.services.deadlines.deadline_for`, in two queries."""
+    from linli.cases.services.common import path_prefixes
+    from linli.cases.services.deadlines import DEFAULT_DEADLINES
+
+    prefixes = path_prefixes(place.path)
+    best: dict[tuple[int, str], DeadlinePolicy] = {}
+    for policy in DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=prefixes)).select_related("place"):
+        key = (policy.category_id, policy.priority)
+        depth = len(policy.path) if policy.place_id else -1
+        if key not in best or depth > (len(best[key].path) if best[key].place_id else -1):
+            best[key] = policy
+    rows = []
+    for category in Category.objects.filter(is_active=True):
+        for priority in Priority:
+            policy = best.get((category.pk, priority.value))
+            hours, days = (policy.response_hours, policy.resolution_workdays) if policy else DEFAULT_DEADLINES[priority]
+            rows.append({"category": category, "priority": priority, "response_hours": hours,
+                         "resolution_workdays": days, "source": policy})
+    return rows
 
 
 def workday_overrides(*, year: int | None = None) -> QuerySet[WorkdayOverride]:

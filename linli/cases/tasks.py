@@ -158,3 +158,21 @@ def overdue_q(now: dt.datetime) -> Q:
 def cases_sweep_task() -> dict[str, int]:
     """The sweep as a django-tasks task (enqueue it from a scheduler, or run ``manage.py cases_sweep --loop``)."""
     return cases_sweep()
+
+
+@task()
+def case_notify(*, case_id: int, kind: str, title: str, body: str = "", user_ids: list[int] = (),
+                reporter: bool = False, receivers: bool = False) -> int:
+    """Deliver what a case's change tells people (enqueued by :func:`linli.cases.services.common._notify`): inbox
+    rows for ``user_ids`` (and the case's receivers when ``receivers``), and the reporter's inbox or a text.
+    Returns how many people were told in their inbox."""
+    from linli.accounts.models import User
+
+    case = Case.objects.select_related("reporter_user", "reporter").filter(pk=case_id).first()
+    if case is None:  # the change was rolled back after all
+        return 0
+    users = list(User.objects.filter(pk__in=list(user_ids)))
+    if receivers:
+        users.extend(services._receivers(case))
+    services.deliver(case, kind=kind, title=title, body=body, users=users, reporter=reporter)
+    return len({u.pk for u in users})

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from linli.cases import views
+from linli.cases import views, views_settings
 
 app_name = "cases"
 
@@ -19,10 +19,10 @@ urlpatterns = [
     path("<int:pk>/mediation/", views.mediation_start, name="mediation_start"),
     path("mediations/<int:pk>/", views.mediation_detail, name="mediation"),
     path("mediations/<int:pk>/agreement.pdf", views.mediation_agreement, name="mediation_agreement"),
-    path("routing/", views.routing, name="routing"),
-    path("routing/<int:pk>/off/", views.routing_deactivate, name="routing_off"),
-    path("deadlines/", views.deadlines, name="deadlines"),
-    path("calendar/", views.calendar, name="calendar"),
+    path("routing/", views_settings.routing, name="routing"),
+    path("routing/<int:pk>/off/", views_settings.routing_deactivate, name="routing_off"),
+    path("deadlines/", views_settings.deadlines, name="deadlines"),
+    path("calendar/", views_settings.calendar, name="calendar"),
 ]
 
 resident_urlpatterns = ([

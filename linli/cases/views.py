@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,24 +21,20 @@ from linli.accounts.selectors import resident_of
 from linli.cases import selectors, services, workflow
 from linli.cases.forms import (
     CommentForm,
-    DeadlineForm,
     MediationConcludeForm,
     MediationSessionForm,
     MediationStartForm,
     RateForm,
     ReportForm,
-    RoutingRuleForm,
     StaffReportForm,
     TransitionForm,
     VerifyForm,
-    WorkdayForm,
-    error_to_form,
 )
 from linli.cases.models import Case, Category, Channel, MediationOutcome, State
-from linli.core import workdays
 from linli.core.errors import ApplicationError
+from linli.core.forms import error_to_form
 from linli.core.pagination import paginate
-from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q
+from linli.core.scope import scope_paths, scope_q
 from linli.places import selectors as places
 from linli.places.models import Place, PlaceKind
 
@@ -361,97 +356,6 @@ def staff_report(request):
 
 def _building_choices(user) -> dict:
     return {"building": [(b.pk, b.name) for b in places.building_list(user=user).only("pk", "name")]}
-
-
-# --- supervisors: routing rules and deadlines -----------------------------------------------------------------------
-
-def _supervisor(request):
-    user = _staff(request)
-    if not workflow.is_supervisor(user):
-        raise PermissionDenied
-    return user
-
-
-@login_required
-def routing(request):
-    user = _supervisor(request)
-    rule_places = Place.objects.filter(kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING]).filter(
-        scope_q(user)).order_by("path").only("pk", "name")
-    form = RoutingRuleForm(request.POST or None, choices={"place": [(p.pk, p.name) for p in rule_places]})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])
-            rule = None
-            if request.POST.get("rule", "").isdigit():
-                rule = selectors.get_routing_rule_for_user(user=user, pk=int(request.POST["rule"]))
-            handler = None
-            if d.get("handler"):  # a person who works in the supervisor's area, not any account by its number
-                handler = (User.objects.filter(pk=d["handler"], role_assignments__ended_at__isnull=True)
-                           .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
-                if handler is None:
-                    raise ApplicationError(_("No such handler in your area."), field="handler")
-            services.routing_rule_save(actor=user, category=d["category"], place=place, level=d["level"],
-                                       role=d["role"], handler=handler, note=d["note"], rule=rule)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        except Http404:
-            form.add_error("place", _("No such place in your area."))
-        else:
-            messages.success(request, _("Routing rule saved."))
-            return redirect("cases:routing")
-    return render(request, "cases/routing.html", {"rules": selectors.routing_rules(user=user), "form": form},
-                  status=400 if form.errors else 200)
-
-
-@login_required
-@require_POST
-def routing_deactivate(request, pk: int):
-    user = _supervisor(request)
-    rule = selectors.get_routing_rule_for_user(user=user, pk=pk)
-    try:
-        services.routing_rule_deactivate(actor=user, rule=rule)
-        messages.success(request, _("Routing rule switched off."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:routing")
-
-
-def _settings_page(request, *, form_class, write, saved: str, url_name: str, template: str, context):
-    """A supervisors' settings page: the form posts to ``write(actor=…, **cleaned_data)``; a refused value is shown
-    on its field (400), a saved one redirects back with ``saved``. ``context()`` gives the rest of the page."""
-    user = _supervisor(request)
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            write(actor=user, **form.cleaned_data)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, saved)
-            return redirect(url_name)
-    return render(request, template, {"form": form, **context()}, status=400 if form.errors else 200)
-
-
-@login_required
-def deadlines(request):
-    return _settings_page(request, form_class=DeadlineForm, write=services.deadline_policy_set,
-                          saved=_("Deadline saved."), url_name="cases:deadlines", template="cases/deadlines.html",
-                          context=lambda: {"policies": selectors.deadline_policies()})
-
-
-def _calendar_context() -> dict:
-    today = timezone.localdate()
-    return {"days": selectors.workday_overrides().order_by("date"),
-            "years": [(year, workdays.year_is_known(year)) for year in (today.year, today.year + 1)]}
-
-
-@login_required
-def calendar(request):
-    """The holiday schedule staff enter for years the chinese-calendar package does not know yet (or to correct it)."""
-    return _settings_page(request, form_class=WorkdayForm, write=services.workday_override_set,
-                          saved=_("Holiday schedule saved."), url_name="cases:calendar", template="cases/calendar.html",
-                          context=_calendar_context)
 
 
 # --- mediation ------------------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ property stewards (物管家), peacemakers (和事佬) and residents' representa
 
 Every record repeats the ``path`` of the place it belongs to, so that selectors scope it with one prefix filter
 (see :mod:`linli.core.scope`). Nothing is deleted: memberships, anchor households and team members end
-(``is_active`` / ``left_on``) and stay as history; every change is in the audit trail.
+(``ended_on`` with ``is_active`` kept in step / ``left_on``) and stay as history; every change is in the audit
+trail. The database itself refuses a second active anchor for a household and a household looked after by two
+anchors at once (partial unique constraints, on SQLite and PostgreSQL alike).
 """
 
 from django.conf import settings
@@ -84,6 +86,10 @@ class PartyMembership(models.Model):
     reported_on = models.DateField(_("dual registration: reported on"), null=True, blank=True)
     path = models.CharField(max_length=255)
     is_active = models.BooleanField(_("active"), default=True)
+    ended_on = models.DateField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +99,10 @@ class PartyMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resident"], condition=Q(is_active=True),
                                     name="one_active_membership_per_resident"),
+            # ``is_active`` is exactly "not ended", so the partial unique constraint above means "no end date".
+            models.CheckConstraint(condition=Q(is_active=True, ended_on__isnull=True)
+                                   | Q(is_active=False, ended_on__isnull=False),
+                                   name="membership_active_iff_not_ended"),
         ]
         indexes = [models.Index(fields=["path"], name="membership_path_idx", opclasses=["varchar_pattern_ops"])]
 
@@ -106,18 +116,20 @@ class PartyMembership(models.Model):
 
 class AnchorHousehold(models.Model):
     """A party member's household that looks after its neighbours (党员中心户): typically about ten households on
-    its floors or entrance, all in the same building. A household is looked after by at most one active anchor
-    (the services keep that). ``path`` is the anchor household's; ``building`` its building, for grouping."""
+    its floors or entrance, all in the same building (:class:`AnchorCoverage`, one row per neighbour and stretch of
+    time). One active anchor per household — the database refuses a second. ``path`` is the anchor household's;
+    ``building`` its building, for grouping. Ending it (``ended_on``) ends its coverage too."""
 
     household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="anchor_roles",
                                   verbose_name=_("household"))
     member = models.ForeignKey(PartyMembership, on_delete=models.PROTECT, related_name="anchor_households",
                                verbose_name=_("party member"))
     building = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
-    looked_after = models.ManyToManyField("places.Household", related_name="anchors", blank=True,
-                                          verbose_name=_("households looked after"))
     since = models.DateField(_("since"), null=True, blank=True)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
     is_active = models.BooleanField(_("active"), default=True)
     path = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -129,11 +141,54 @@ class AnchorHousehold(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household"], condition=Q(is_active=True),
                                     name="one_active_anchor_per_household"),
+            # ``is_active`` is exactly "not ended": the constraint above is "one anchor with no end date".
+            models.CheckConstraint(condition=Q(is_active=True, ended_on__isnull=True)
+                                   | Q(is_active=False, ended_on__isnull=False),
+                                   name="anchor_active_iff_not_ended"),
         ]
         indexes = [models.Index(fields=["path"], name="anchor_path_idx", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return str(self.household.unit)
+
+    @property
+    def looked_after(self):
+        """The households this anchor looks after now (a queryset; list pages prefetch ``current_coverages``)."""
+        from linli.places.models import Household
+
+        return Household.objects.filter(anchor_coverages__anchor=self, anchor_coverages__ended_on__isnull=True)
+
+
+class AnchorCoverage(models.Model):
+    """A household looked after by an anchor household, from ``since`` until ``ended_on``. A household is looked
+    after by at most one anchor at a time: the database refuses a second open row (``ended_on`` null), so two
+    people giving the same household to two anchors at once cannot both succeed. Rows are ended, never deleted."""
+
+    anchor = models.ForeignKey(AnchorHousehold, on_delete=models.PROTECT, related_name="coverages",
+                               verbose_name=_("anchor household"))
+    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="anchor_coverages",
+                                  verbose_name=_("household"))
+    since = models.DateField(_("since"))
+    ended_on = models.DateField(_("ended"), null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    path = models.CharField(max_length=255)  # the looked-after household's
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household looked after")
+        verbose_name_plural = _("households looked after")
+        ordering = ["path", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=Q(ended_on__isnull=True),
+                                    name="one_open_coverage_per_household"),
+        ]
+        indexes = [models.Index(fields=["path"], name="coverage_path_idx", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.anchor} → {self.household.unit}"
 
 
 class TeamKind(models.TextChoices):
@@ -194,6 +249,14 @@ class StewardTeamMember(models.Model):
         verbose_name = _("team member")
         verbose_name_plural = _("team members")
         ordering = ["team_id", "left_on", "display_name", "id"]
+        constraints = [
+            # Someone is on a team once at a time; two people adding them at once cannot both succeed.
+            models.UniqueConstraint(fields=["team", "user"], condition=Q(left_on__isnull=True, user__isnull=False),
+                                    name="one_current_team_membership_per_user"),
+            models.UniqueConstraint(fields=["team", "resident"],
+                                    condition=Q(left_on__isnull=True, resident__isnull=False),
+                                    name="one_current_team_membership_per_resident"),
+        ]
         indexes = [models.Index(fields=["path"], name="team_member_path_idx", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:

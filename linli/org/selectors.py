@@ -12,8 +12,10 @@ from django.db.models.functions import Length
 from django.http import Http404
 
 from linli.accounts.models import Role, RoleAssignment
-from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q, touches
+from linli.core.scope import get_in_scope_or_404, role_paths, scope_paths, scope_q, touches
 from linli.org.models import (
+    ORG_PLACE_KIND,
+    AnchorCoverage,
     AnchorHousehold,
     OrgKind,
     PartyMembership,
@@ -21,7 +23,7 @@ from linli.org.models import (
     StewardTeam,
     StewardTeamMember,
 )
-from linli.places.models import Household, Occupancy, Place
+from linli.places.models import Household, Occupancy, Place, PlaceKind
 from linli.places.selectors import building_grid, get_building_for_user, get_resident_for_user
 
 
@@ -58,6 +60,18 @@ def can_manage(user, path: str, roles=frozenset(ORG_MANAGER_ROLES)) -> bool:
         cache[key] = RoleAssignment.objects.filter(user=user, ended_at__isnull=True, role__in=roles, grid__isnull=True,
                                                    place__path__in=above).exists()
     return cache[key]
+
+
+def manage_paths(user, roles=frozenset(ORG_MANAGER_ROLES)) -> list[str]:
+    """The place paths under which ``user`` keeps the organisation (for the lists of a desk form; no query beyond
+    the user's cached roles). :func:`can_manage` stays the check for one place."""
+    return sorted({path for role, path in role_paths(user) if role in roles})
+
+
+def managed(places, user, roles=frozenset(ORG_MANAGER_ROLES)) -> list:
+    """The places (or records with a ``path``) under a path where ``user`` keeps the organisation."""
+    paths = manage_paths(user, roles)
+    return [p for p in places if any(p.path.startswith(q) for q in paths)]
 
 
 # --- the tree ----------------------------------------------------------------------------------------------------
@@ -135,6 +149,20 @@ class Cell:
         return self.anchor.colour if self.anchor is not None else None
 
 
+def current_coverage() -> Prefetch:
+    """Prefetch each anchor's open coverage rows (with their households) as ``current_coverages``."""
+    current = AnchorCoverage.objects.filter(ended_on__isnull=True).select_related("household__unit").order_by("path")
+    return Prefetch("coverages", queryset=current, to_attr="current_coverages")
+
+
+def with_current_coverage(queryset):
+    """Anchor households, each with ``households``: the households it looks after now (one more query)."""
+    anchors = list(queryset.prefetch_related(current_coverage()))
+    for anchor in anchors:
+        anchor.households = [c.household for c in anchor.current_coverages]
+    return anchors
+
+
 @dataclass
 class BuildingGroup:
     building: Place
@@ -151,19 +179,15 @@ def building_party_group(*, user, building_pk: int) -> BuildingGroup:
     building = get_building_for_user(user=user, pk=building_pk)
     group = (PartyOrganisation.objects.filter(kind=OrgKind.GROUP, place=building, is_active=True)
              .select_related("leader").first())
-    anchors = list(
-        AnchorHousehold.objects.filter(building=building, is_active=True)
-        .select_related("member__resident", "household__unit")
-        .prefetch_related(Prefetch("looked_after", queryset=Household.objects.select_related("unit")
-                                   .order_by("path")))
-        .order_by("household__path")
-    )
+    anchors = list(with_current_coverage(AnchorHousehold.objects.filter(building=building, is_active=True)
+                                         .select_related("member__resident", "household__unit")
+                                         .order_by("household__path")))
     by_household: dict[int, AnchorHousehold] = {}
     for i, anchor in enumerate(anchors):
         anchor.colour = i % ANCHOR_COLOURS
         anchor.ring = i >= ANCHOR_COLOURS  # past twelve, colours repeat with a double outline
         by_household[anchor.household_id] = anchor
-        for h in anchor.looked_after.all():
+        for h in anchor.households:
             by_household.setdefault(h.pk, anchor)
     households = {h.unit_id: h for h in Household.objects.filter(path__startswith=building.path, is_current=True)}
     floor_rows, _counts = building_grid(building=building)
@@ -241,6 +265,7 @@ class PersonRoles:
     looked_after_by: AnchorHousehold | None  # the anchor looking after this person's household
     teams: list[StewardTeamMember]
     role_assignments: list[RoleAssignment]
+    groups_led: list[PartyOrganisation] = field(default_factory=list)
 
 
 def person_roles(*, user, resident_pk: int) -> PersonRoles:
@@ -250,19 +275,124 @@ def person_roles(*, user, resident_pk: int) -> PersonRoles:
     memberships = list(PartyMembership.objects.filter(resident=resident)
                        .select_related("organisation", "group").order_by("-is_active", "-id"))
     anchor_roles = list(AnchorHousehold.objects.filter(member__resident=resident)
-                        .select_related("household__unit").annotate(n=Count("looked_after"))
+                        .select_related("household__unit")
+                        .annotate(n=Count("coverages", filter=Q(coverages__ended_on__isnull=True)))
                         .order_by("-is_active", "-id"))
-    looked_after_by = (AnchorHousehold.objects.filter(is_active=True, looked_after=resident.household_id)
+    looked_after_by = (AnchorHousehold.objects.filter(is_active=True, coverages__household=resident.household_id,
+                                                      coverages__ended_on__isnull=True)
                        .select_related("member__resident", "household__unit").first())
     teams = list(StewardTeamMember.objects.filter(resident=resident).select_related("team", "user")
                  .prefetch_related("buildings").order_by("left_on", "-joined_on"))
     user_ids = {m.user_id for m in teams if m.user_id}
     roles = list(RoleAssignment.objects.filter(user_id__in=user_ids).select_related("place", "grid", "user")
                  .order_by("ended_at", "-granted_at")) if user_ids else []
+    groups_led = list(PartyOrganisation.objects.filter(leader=resident, is_active=True).select_related("place"))
     return PersonRoles(resident=resident, memberships=memberships, anchor_roles=anchor_roles,
-                       looked_after_by=looked_after_by, teams=teams, role_assignments=roles)
+                       looked_after_by=looked_after_by, teams=teams, role_assignments=roles, groups_led=groups_led)
 
 
-def get_anchor_for_user(*, user, pk: int) -> AnchorHousehold:
-    return get_in_scope_or_404(AnchorHousehold.objects.filter(is_active=True)
-                               .select_related("member__resident", "household__unit"), user, pk=pk)
+def get_anchor_for_user(*, user, pk: int, active_only: bool = True) -> AnchorHousehold:
+    qs = AnchorHousehold.objects.select_related("member__resident", "household__unit", "ended_by")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return get_in_scope_or_404(qs, user, pk=pk)
+
+
+# --- lists for the API and the desk pages ------------------------------------------------------------------------
+
+
+def organisation_list(*, user) -> list[OrgNode]:
+    """The chain the user can see, flattened parent-first (each node with ``depth``), with the counts of
+    :func:`org_tree`. Four queries."""
+    flat: list[OrgNode] = []
+
+    def walk(nodes, depth):
+        for node in nodes:
+            node.depth = depth
+            flat.append(node)
+            walk(node.children, depth + 1)
+
+    walk(org_tree(user=user), 0)
+    return flat
+
+
+def get_organisation_for_user(*, user, pk: int) -> PartyOrganisation:
+    """An organisation the user can see (their scope touches its place); 404 otherwise."""
+    org = (PartyOrganisation.objects.filter(pk=pk).select_related("place", "parent", "secretary", "leader")
+           .first())
+    if org is None or not touches(user, org.path):
+        raise Http404
+    return org
+
+
+def membership_list(*, user, building: Place | None = None, status: str = "", active: bool | None = True):
+    """Party memberships of residents in scope (ended ones with ``active=False``, both with ``None``)."""
+    qs = (PartyMembership.objects.filter(scope_q(user))
+          .select_related("resident__unit", "organisation", "group", "ended_by"))
+    if building is not None:
+        qs = qs.filter(path__startswith=building.path)
+    if status:
+        qs = qs.filter(status=status)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("path", "id")
+
+
+def get_membership_for_user(*, user, pk: int) -> PartyMembership:
+    return get_in_scope_or_404(PartyMembership.objects.select_related("resident__unit", "organisation", "group",
+                                                                      "ended_by"), user, pk=pk)
+
+
+def anchor_list(*, user, building: Place | None = None, active: bool | None = True):
+    """Anchor households in scope, each run by a party member, with ``current_coverages`` (the households it
+    looks after now) prefetched: two queries a page."""
+    qs = (AnchorHousehold.objects.filter(scope_q(user))
+          .select_related("member__resident", "household__unit", "ended_by").prefetch_related(current_coverage()))
+    if building is not None:
+        qs = qs.filter(building=building)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("path", "id")
+
+
+def designation_choices(*, user, building: Place) -> tuple[list[PartyMembership], list[Household]]:
+    """For designating an anchor household in a building: the active members (in scope) whose household is not an
+    anchor yet, one per household; and the lived-in households nobody looks after. Three queries."""
+    anchors = AnchorHousehold.objects.filter(building=building, is_active=True).values("household_id")
+    members, seen = [], set()
+    for m in group_members(user=user, building=building):
+        if m.resident.household_id not in seen and m.resident.is_current:
+            seen.add(m.resident.household_id)
+            members.append(m)
+    taken = set(anchors.values_list("household_id", flat=True))
+    members = [m for m in members if m.resident.household_id not in taken]
+    free = (Household.objects.filter(path__startswith=building.path, is_current=True,
+                                     occupancy__in=[Occupancy.OWNER_OCCUPIED, Occupancy.RENTED])
+            .filter(scope_q(user)).exclude(pk__in=anchors)
+            .exclude(pk__in=AnchorCoverage.objects.filter(ended_on__isnull=True).values("household_id"))
+            .select_related("unit").order_by("path"))
+    return members, list(free)
+
+
+def compound_buildings(team: StewardTeam) -> list[Place]:
+    """The buildings of a team's compound, in their natural order (1, 2, … 10). One query."""
+    return list(Place.objects.filter(compound_id=team.compound_id, kind=PlaceKind.BUILDING)
+                .order_by(Length("code"), "code"))
+
+
+def team_coverage(*, team: StewardTeam, current: list[StewardTeamMember],
+                  buildings: list[Place] | None = None) -> list[tuple[Place, list]]:
+    """Each building of the team's compound with the current members covering it (those covering the whole
+    compound cover every building): a building with nobody is a gap. At most one query."""
+    buildings = compound_buildings(team) if buildings is None else buildings
+    whole = [m for m in current if not m.buildings.all()]
+    return [(b, whole + [m for m in current if any(x.pk == b.pk for x in m.buildings.all())]) for b in buildings]
+
+
+def org_places_without(*, user, kind: str) -> list[Place]:
+    """Places in the user's scope where an organisation of ``kind`` could be created: buildings with no active
+    group, compounds with no active branch, communities with no active committee."""
+    place_kind = ORG_PLACE_KIND[kind]
+    taken = PartyOrganisation.objects.filter(kind=kind, is_active=True).values("place_id")
+    return list(Place.objects.filter(kind=place_kind).filter(scope_q(user)).exclude(pk__in=taken)
+                .order_by("path"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.org import views
+from linli.org import views, views_manage
 
 app_name = "org"
 urlpatterns = [
@@ -13,4 +13,13 @@ urlpatterns = [
     path("buildings/<int:pk>/cover/", views.household_cover, name="cover"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/membership/", views.membership_register, name="membership_register"),
+    # managing the chain, anchors and teams (desk pages)
+    path("organisations/new/", views_manage.organisation_new, name="organisation_new"),
+    path("organisations/<int:pk>/", views_manage.organisation_detail, name="organisation"),
+    path("organisations/<int:pk>/leadership/", views_manage.organisation_leadership, name="organisation_leadership"),
+    path("memberships/<int:pk>/end/", views_manage.membership_end, name="membership_end"),
+    path("buildings/<int:pk>/anchors/", views_manage.anchor_designate, name="anchor_designate"),
+    path("anchors/<int:pk>/end/", views_manage.anchor_end, name="anchor_end"),
+    path("teams/new/", views_manage.team_new, name="team_new"),
+    path("team-members/<int:pk>/buildings/", views_manage.member_buildings, name="member_buildings"),
 ]

@@ -37,3 +37,57 @@ def test_bad_deadlines_are_refused(hours, days, field, category):
         services.deadline_policy_set(actor=None, category=category("water"), priority=Priority.NORMAL,
                                      response_hours=hours, resolution_workdays=days)
     assert err.value.field == field
+
+
+@pytest.fixture
+def other_compound(demo):
+    """A second compound in the demo's community, with one building."""
+    from linli.places.models import Place, PlaceKind
+
+    community = demo.parent
+    compound = Place.objects.create(kind=PlaceKind.COMPOUND, parent=community, code="OT", name="别的小区",
+                                    path=f"{community.path}OT/", depth=community.depth + 1)
+    Place.objects.filter(pk=compound.pk).update(compound=compound)
+    compound.refresh_from_db()
+    return compound
+
+
+@pytest.fixture
+def city_admin(demo):
+    from linli.accounts.models import Role, User
+    from linli.accounts.services import role_grant
+    from linli.places.models import Place, PlaceKind
+
+    user = User.objects.create_user(username="cityadmin", password="x-Long-passw0rd")
+    role_grant(actor=None, user=user, role=Role.CITY_ADMIN, place=Place.objects.get(kind=PlaceKind.CITY))
+    return user
+
+
+def test_the_most_specific_deadline_above_a_case_wins(new_case, category, demo, branch, secretary, at):
+    water = category("water")
+    services.deadline_policy_set(actor=secretary, category=water, priority=Priority.NORMAL, place=demo.parent,
+                                 response_hours=10, resolution_workdays=5)
+    case = new_case(priority=Priority.NORMAL, at=at(2026, 3, 2, 9))
+    assert case.response_due_at - case.created_at == dt.timedelta(hours=10)  # the community's
+    services.deadline_policy_set(actor=branch, category=water, priority=Priority.NORMAL, place=demo,
+                                 response_hours=3, resolution_workdays=1)
+    case = new_case(priority=Priority.NORMAL, at=at(2026, 3, 2, 9))
+    assert case.response_due_at - case.created_at == dt.timedelta(hours=3)  # the compound's, more specific
+    assert case.resolution_due_at.astimezone(SH) == dt.datetime(2026, 3, 3, 9, tzinfo=SH)
+
+
+def test_a_compound_secretary_sets_only_their_compounds_deadlines(branch, category, demo, other_compound,
+                                                                 city_admin):
+    from linli.cases.models import DeadlinePolicy
+
+    water = category("water")
+    for place in (None, demo.parent, other_compound):  # everywhere, their community, another compound
+        with pytest.raises(ApplicationError) as err:
+            services.deadline_policy_set(actor=branch, category=water, priority=Priority.NORMAL, place=place,
+                                         response_hours=5, resolution_workdays=2)
+        assert (err.value.field, err.value.code) == ("place", "forbidden")
+    default = DeadlinePolicy.objects.get(category=water, priority=Priority.NORMAL, place__isnull=True)
+    services.deadline_policy_set(actor=city_admin, category=water, priority=Priority.NORMAL, place=None,
+                                 response_hours=30, resolution_workdays=9)
+    default.refresh_from_db()
+    assert (default.response_hours, default.resolution_workdays) == (30, 9)

@@ -208,12 +208,39 @@ def test_routing_rules_and_deadlines_are_for_supervisors(client_for, branch, gri
     client.post(reverse("cases:routing"), {"category": leak_category.pk, "place": demo.pk, "level": "compound",
                                            "role": "property_steward"})
     assert RoutingRule.objects.filter(category=leak_category, place=demo, is_active=True).exists()
-    bad = client.post(reverse("cases:deadlines"), {"category": leak_category.pk, "priority": "normal",
-                                                   "response_hours": 0, "resolution_workdays": 3})
+    bad = client.post(reverse("cases:deadlines"), {"place": demo.pk, "category": leak_category.pk,
+                                                   "priority": "normal", "response_hours": 0,
+                                                   "resolution_workdays": 3})
     assert bad.status_code == 400 and 'data-field-error="response_hours"' in bad.content.decode()
-    client.post(reverse("cases:deadlines"), {"category": leak_category.pk, "priority": "normal",
+    client.post(reverse("cases:deadlines"), {"place": demo.pk, "category": leak_category.pk, "priority": "normal",
                                              "response_hours": 12, "resolution_workdays": 3})
-    assert DeadlinePolicy.objects.get(category=leak_category, priority="normal").response_hours == 12
+    assert DeadlinePolicy.objects.get(category=leak_category, priority="normal", place=demo).response_hours == 12
+
+
+def test_deadlines_page_says_where_each_figure_comes_from_and_keeps_to_the_area(client_for, branch, demo,
+                                                                              leak_category):
+    from linli.cases.models import DeadlinePolicy
+    from linli.places.models import Place, PlaceKind
+
+    client = client_for(branch)
+    page = client.get(reverse("cases:deadlines"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Everywhere (the default)" not in body and "全部地区（默认）" not in body  # not a city administrator
+    saved = client.post(reverse("cases:deadlines"), {"place": demo.pk, "category": leak_category.pk,
+                                                     "priority": "urgent", "response_hours": 3,
+                                                     "resolution_workdays": 1})
+    assert saved.status_code == 302
+    page = client.get(saved.url).content.decode()
+    in_force = page[page.index('data-testid="deadlines-in-force"'):page.index('data-testid="deadlines"')]
+    assert f"{demo.name} (" in in_force  # the row of the compound's own figure names the compound
+    other = Place.objects.create(kind=PlaceKind.COMPOUND, parent=demo.parent, code="OT", name="别的小区",
+                                 path=f"{demo.parent.path}OT/", depth=demo.depth)
+    body = {"category": leak_category.pk, "priority": "normal", "response_hours": 5, "resolution_workdays": 2}
+    assert client.post(reverse("cases:deadlines"), {**body, "place": other.pk}).status_code == 404
+    assert client.post(reverse("cases:deadlines"), {**body, "place": demo.parent.pk}).status_code == 404
+    assert client.post(reverse("cases:deadlines"), {**body, "place": ""}).status_code == 403
+    assert not DeadlinePolicy.objects.filter(response_hours=5).exists()
 
 
 def test_mediation_pages(client_for, branch, grid2, reported_case):
@@ -274,3 +301,17 @@ def test_a_routing_rule_names_only_a_handler_of_the_supervisors_area(client_for,
         "handler": outsider.pk})
     assert response.status_code == 400 and 'data-field-error="handler"' in response.content.decode()
     assert not RoutingRule.objects.filter(handler=outsider).exists()
+
+
+def test_deadlines_page_query_count_is_bounded(client_for, secretary, demo, django_assert_max_num_queries):
+    from linli.cases.models import Category, DeadlinePolicy, Priority
+
+    client = client_for(secretary)
+    client.get(reverse("cases:deadlines"))
+    for category in Category.objects.all():  # a figure at the community and at the compound for every category
+        for place in (demo.parent, demo):
+            DeadlinePolicy.objects.create(category=category, priority=Priority.NORMAL, place=place, path=place.path,
+                                          response_hours=8, resolution_workdays=4)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("cases:deadlines"))
+    assert response.status_code == 200 and response.content.decode().count('data-testid="source"') >= 3

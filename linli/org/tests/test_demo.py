@@ -4,7 +4,14 @@ covering every lived-in household, 60+ party members, and people on every team."
 import pytest
 
 from linli.accounts.models import Role, RoleAssignment
-from linli.org.models import AnchorHousehold, OrgKind, PartyMembership, PartyOrganisation, StewardTeamMember
+from linli.org.models import (
+    AnchorCoverage,
+    AnchorHousehold,
+    OrgKind,
+    PartyMembership,
+    PartyOrganisation,
+    StewardTeamMember,
+)
 from linli.places.models import Household, PlaceKind, ResidentTag, Tag
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +41,12 @@ def test_sixty_plus_members_from_the_party_tags(demo):
 def test_anchor_households_cover_every_lived_in_household(demo):
     current = set(Household.objects.filter(path__startswith=demo.path, is_current=True).values_list("pk", flat=True))
     anchors = AnchorHousehold.objects.filter(is_active=True, path__startswith=demo.path)
-    covered = set(anchors.values_list("household_id", flat=True)) | set(
-        anchors.values_list("looked_after", flat=True))
+    coverage = AnchorCoverage.objects.filter(anchor__in=anchors, ended_on__isnull=True)
+    covered = set(anchors.values_list("household_id", flat=True)) | set(coverage.values_list("household_id",
+                                                                                             flat=True))
     assert len(current) == 724
     assert covered == current
-    through = AnchorHousehold.looked_after.through.objects.filter(anchorhousehold__is_active=True)
-    assert through.count() == through.values("household_id").distinct().count()  # one anchor per household
+    assert coverage.count() == coverage.values("household_id").distinct().count()  # one anchor per household
     assert anchors.count() >= 60
 
 

@@ -12,7 +12,15 @@ from linli.core.errors import ApplicationError
 from linli.core.models import AuditEvent
 from linli.core.scope import scope_paths
 from linli.org import services
-from linli.org.models import AnchorHousehold, OrgKind, PartyMembership, PartyOrganisation, StewardTeam, TeamKind
+from linli.org.models import (
+    AnchorCoverage,
+    AnchorHousehold,
+    OrgKind,
+    PartyMembership,
+    PartyOrganisation,
+    StewardTeam,
+    TeamKind,
+)
 from linli.places.models import Household, Occupancy, PlaceKind, Resident
 from linli.places.services import household_move_in, place_create
 from linli.places.tests.factories import building, unit_in
@@ -46,8 +54,9 @@ def test_organisation_sits_at_its_kind_of_place_under_the_level_above(branch, de
     b11 = place_create(
         actor=branch, parent=demo, kind=PlaceKind.BUILDING, code="11", name="11号楼", floors=6)
     assert _error(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=b11,
-                  parent=None).field == "parent"
-    group = services.organisation_create(actor=branch, kind=OrgKind.GROUP, place=b11, parent=branch_org)
+                  parent=PartyOrganisation.objects.get(kind=OrgKind.COMMITTEE)).field == "parent"
+    group = services.organisation_create(actor=branch, kind=OrgKind.GROUP, place=b11)  # the branch above, found
+    assert group.parent == branch_org
     assert group.path == b11.path and group.name.startswith("11号楼")
     assert AuditEvent.objects.filter(action="org.organisation_created", target_id=str(group.pk),
                                      actor=branch).exists()
@@ -137,18 +146,19 @@ def test_a_looked_after_household_becoming_an_anchor_leaves_the_other_list(branc
     new = services.anchor_household_assign(actor=branch, member=member, looked_after=[])
     assert new.household_id == neighbour.pk
     assert not anchor.looked_after.filter(pk=neighbour.pk).exists()
-    assert AuditEvent.objects.filter(action="org.anchor_reassigned", target_id=str(anchor.pk)).exists()
+    event = AuditEvent.objects.get(action="org.anchor_uncovered", target_id=str(anchor.pk))
+    assert event.data == {"removed": [neighbour.pk], "reason": "became_anchor"} and event.actor == branch
 
 
 def test_new_anchor_household_and_uncovered_households(branch, demo):
     unit = unit_in(demo, "6", occupancy=Occupancy.VACANT)
     household = household_move_in(actor=branch, unit=unit, occupancy=Occupancy.OWNER_OCCUPIED,
                                   started_on=dt.date(2026, 1, 1))
-    assert not AnchorHousehold.objects.filter(looked_after=household).exists()
+    assert not AnchorCoverage.objects.filter(household=household).exists()
     anchor = AnchorHousehold.objects.filter(is_active=True, building=unit.building).order_by("id")[0]
     services.anchor_household_assign(actor=branch, member=anchor.member,
                                      looked_after=[*anchor.looked_after.all(), household])
-    assert AnchorHousehold.objects.filter(looked_after=household, pk=anchor.pk).exists()
+    assert anchor.looked_after.filter(pk=household.pk).exists()
 
 
 def test_grid_worker_cannot_assign_households_of_another_grid(grid1, demo):

@@ -195,7 +195,8 @@ def test_person_page_shows_every_role(client_for, branch, demo, django_assert_ma
     assert captain.team.name in html
     assert 'data-testid="roles"' in html and "redsteward1" in html
     anchor = AnchorHousehold.objects.filter(is_active=True, member__resident=captain.resident).first() or \
-        AnchorHousehold.objects.filter(is_active=True, looked_after=captain.resident.household_id).first() or \
+        AnchorHousehold.objects.filter(is_active=True, coverages__household=captain.resident.household_id,
+                                       coverages__ended_on__isnull=True).first() or \
         AnchorHousehold.objects.get(is_active=True, household=captain.resident.household_id)
     assert anchor.household.unit.name in html
 

@@ -1,0 +1,176 @@
+"""What every cases service shares: who is told (inbox, texts) and how, the timeline event, scope helpers."""
+
+import contextlib
+import contextvars
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from linli.accounts.models import Role, RoleAssignment
+from linli.cases import workflow
+from linli.cases.models import (
+    Case,
+    CaseEvent,
+)
+from linli.core import crypto
+from linli.core.models import AuditEvent
+from linli.places.models import Place, PlaceKind
+
+FEEDBACK_WAIT = dt.timedelta(days=3)
+#: Steps between staff only: not shown on the reporter's timeline, and the reporter is not told.
+INTERNAL_ACTIONS = {"return", "request_postpone", "deny_postpone"}
+MEDIATION_FOLLOW_UP_DAYS = 30
+CASE_PLACE_KINDS = {PlaceKind.COMPOUND, PlaceKind.BUILDING, PlaceKind.ENTRANCE, PlaceKind.UNIT}
+
+
+_quiet = contextvars.ContextVar("linli_cases_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quiet():
+    """No notifications or texts inside this block (the demo's year of history must not flood inboxes)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def path_prefixes(path: str) -> list[str]:
+    """``a/b/c/`` → ``["a/", "a/b/", "a/b/c/"]``: the paths of a node and its ancestors."""
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
+def case_url(case: Case) -> str:
+    try:
+        return reverse("cases:detail", args=[case.pk])
+    except NoReverseMatch:
+        return ""
+
+
+def level_place(case_or_path, level: str) -> Place | None:
+    """The node that stands for ``level`` above a case's place (its building, compound, community or street)."""
+    path = case_or_path if isinstance(case_or_path, str) else case_or_path.path
+    return (Place.objects.filter(path__in=path_prefixes(path), kind=workflow.LEVEL_PLACE_KIND[level])
+            .order_by("-depth").first())
+
+
+def supervisors_of(case: Case, level: str | None = None):
+    """Users who supervise ``level`` (default: the case's) over the case's place."""
+    roles = workflow.LEVEL_SUPERVISOR_ROLES[level or case.level]
+    from linli.accounts.models import User
+
+    ids = RoleAssignment.objects.filter(role__in=roles, ended_at__isnull=True, grid__isnull=True,
+                                        place__path__in=path_prefixes(case.path)).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def role_holders(case: Case, role: str):
+    """Users holding ``role`` at a node covering the case's place (grid workers: the grid of the building)."""
+    from linli.accounts.models import User
+
+    q = RoleAssignment.objects.filter(role=role, ended_at__isnull=True)
+    if role == Role.GRID_WORKER:
+        ids = q.filter(grid__buildings__path__in=path_prefixes(case.path)).values("user_id")
+    else:
+        ids = q.filter(grid__isnull=True, place__path__in=path_prefixes(case.path)).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterable = (), reporter: bool = False,
+            receivers: bool = False) -> None:
+    """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account);
+    ``receivers``: also whoever receives a new case there (the grid worker, else the branch secretary).
+
+    Delivered by the task :func:`linli.cases.tasks.case_notify`, so that the change itself writes one row for it at
+    most: on the database queue the task row is written in the change's transaction (it commits or rolls back with
+    the change, and the worker delivers it); another queue gets it once the change has committed; the immediate
+    backend (tests) delivers at once."""
+    if _quiet.get():
+        return
+    user_ids = sorted({u.pk for u in users if u is not None})
+    tell_reporter = bool(reporter and (case.reporter_user_id or case.reporter_phone_encrypted or case.reporter_id))
+    if not (user_ids or tell_reporter or receivers):
+        return  # nobody to tell: no task at all
+    from linli.cases.tasks import case_notify
+
+    enqueue_with_change(case_notify, case_id=case.pk, kind=kind, title=str(title), body=str(body or ""),
+                        user_ids=user_ids, reporter=tell_reporter, receivers=receivers)
+
+
+def enqueue_with_change(task, **kwargs) -> None:
+    """Enqueue ``task`` as part of the current change (see :func:`_notify`)."""
+    from django_tasks.backends.immediate import ImmediateBackend
+    from django_tasks_db.backend import DatabaseBackend
+
+    if isinstance(task.get_backend(), DatabaseBackend | ImmediateBackend):
+        task.enqueue(**kwargs)
+    else:  # a queue outside the database must not see the task before the change is committed
+        transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
+def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool) -> None:
+    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account."""
+    from linli.notify.services import notification_send_many, outbound_send
+
+    recipients = [u for u in users if u is not None]
+    if reporter and case.reporter_user_id:
+        recipients.append(case.reporter_user)
+    if recipients:
+        notification_send_many(recipients=recipients, kind=kind, title=title, body=body, url=case_url(case),
+                               place_path=case.path)
+    if reporter and not case.reporter_user_id:
+        encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
+        if encrypted:
+            outbound_send(to=crypto.decrypt(encrypted), kind=kind, body=f"{title} {body}".strip(),
+                          place_path=case.path)
+
+
+def audit_many(*, actor, actions: Iterable[tuple[str, dict]], target, place_path: str = "") -> list[AuditEvent]:
+    """Several audit rows about one target in one insert — the same rows :func:`linli.core.audit.audit` writes
+    one by one (who, what, which record, where, from which address)."""
+    from linli.core import audit as core_audit
+
+    ip = core_audit._current_ip["ip"]  # the request's address, as audit() records it
+    rows = [AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action=action,
+                       target_type=target._meta.label_lower, target_id=str(target.pk), place_path=place_path,
+                       ip_address=ip, data=data or {}) for action, data in actions]
+    return AuditEvent.objects.bulk_create(rows)
+
+
+def _event(case: Case, *, actor, action: str, at, from_state: str = "", to_state: str = "", note: str = "",
+           data: dict | None = None, public: bool = True) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, actor=actor if getattr(actor, "pk", None) else None, at=at,
+                                    action=action, from_state=from_state, to_state=to_state, note=note or "",
+                                    data=data or {}, public=public)
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and workflow.role_paths(user))
+
+
+def resident_of(user):
+    """The register's resident behind a resident account (None for staff or an unlinked account)."""
+    if user is None or not getattr(user, "is_resident", False):
+        return None
+    from linli.accounts.models import ResidentLink
+
+    link = ResidentLink.objects.filter(user=user, ended_at__isnull=True).select_related("resident").first()
+    return link.resident if link else None
+
+
+def _refresh(case: Case, fresh: Case) -> None:
+    """Bring the caller's instance up to date (setting each field also drops stale cached relations)."""
+    if case is fresh:
+        return
+    for field in Case._meta.concrete_fields:
+        setattr(case, field.attname, getattr(fresh, field.attname))
+
+

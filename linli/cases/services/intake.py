@@ -1,0 +1,230 @@
+"""Reporting a case: validation, number, routing, deadlines, the first event; and "me too"."""
+
+import datetime as dt
+from typing import NamedTuple
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role
+from linli.cases import workflow
+from linli.cases.models import (
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    Category,
+    Channel,
+    Level,
+    MeToo,
+    Priority,
+    SettingsVersion,
+    State,
+)
+from linli.cases.services import config
+from linli.cases.services.common import (
+    CASE_PLACE_KINDS,
+    _event,
+    _is_staff,
+    _notify,
+    _now,
+    audit_many,
+    resident_of,
+    role_holders,
+    supervisors_of,
+)
+from linli.cases.services.deadlines import _set_deadlines
+from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_removed_on_failure
+from linli.cases.services.routing import routing_resolve
+from linli.core import crypto
+from linli.core.audit import audit
+from linli.core.errors import ApplicationError
+from linli.core.scope import in_scope
+from linli.places.models import Place, PlaceKind
+
+#: A staff entry is taken on at once: the entering staff member is its first receiver (首接负责).
+_ACCEPT = "accept"
+
+
+class Intake(NamedTuple):
+    """What :func:`case_intake` did: the case, whether it was made now (False: an earlier request with the same
+    idempotency key made it), and the timeline events it wrote."""
+
+    case: Case
+    created: bool
+    events: list[CaseEvent]
+
+
+def _next_number(compound: Place | None, year: int) -> tuple[str, str]:
+    """The next number of the compound's prefix and the year, from one ``UPDATE … RETURNING`` whose row lock holds
+    until the report commits (numbers have neither gaps nor doubles) — and, in the same round trip, the token of the
+    supervisors' settings (:func:`linli.cases.services.config.snapshot`), so that checking them costs no query."""
+    prefix = (compound.code[:2] if compound else "LL").upper()
+    qn = connection.ops.quote_name
+    token = f"(SELECT {qn('token')} FROM {qn(SettingsVersion._meta.db_table)} WHERE {qn('id')} = 1)"  # noqa: S608
+    sql = (f"UPDATE {qn(CaseNumberSequence._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608
+           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}")  # values bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix, year])
+        row = cursor.fetchone()
+        if row is None:  # the first case of the year under this prefix
+            CaseNumberSequence.objects.get_or_create(prefix=prefix, year=year)
+            cursor.execute(sql, [prefix, year])
+            row = cursor.fetchone()
+    return f"{prefix}-{year}-{row[0]:06d}", row[1] or ""
+
+
+def case_create(*, actor, category: Category, place: Place, description: str, title: str = "", spot: str = "",
+                location_note: str = "", reporter=None, reporter_user=None, reporter_name: str = "",
+                reporter_phone: str = "", anonymous: bool = False, channel: str = Channel.RESIDENT_APP,
+                priority: str = "", photos=(), idempotency_key: str = "", at: dt.datetime | None = None) -> Case:
+    """Report a case. A resident reports for themselves (``actor`` is their account, if any); staff enter a case on
+    behalf of a resident (phone call, visit) or file what a patrol found — a staff member who triages cases there
+    takes it on at once (accepted, they are its first receiver, 首接负责).
+
+    Resubmitting with the same ``idempotency_key`` (a double tap, a flaky network) returns the first case."""
+    return case_intake(actor=actor, category=category, place=place, description=description, title=title, spot=spot,
+                       location_note=location_note, reporter=reporter, reporter_user=reporter_user,
+                       reporter_name=reporter_name, reporter_phone=reporter_phone, anonymous=anonymous,
+                       channel=channel, priority=priority, photos=photos, idempotency_key=idempotency_key,
+                       at=at).case
+
+
+def case_intake(*, actor, idempotency_key: str = "", **fields) -> Intake:
+    """:func:`case_create`, telling also whether the case was made now and which events it wrote (the API answers
+    201 or 200 and the timeline from this, without reading the case again).
+
+    The idempotency key is not looked up first: the unique (creator, key) constraint refuses a second case, and
+    only then is the first one read — a replay costs a rolled-back attempt, a first report no query."""
+    key = (idempotency_key or "")[:64]
+    try:
+        with photos_removed_on_failure(), transaction.atomic():
+            return _case_create(actor=actor, idempotency_key=key, **fields)
+    except IntegrityError:
+        if key and getattr(actor, "pk", None):
+            existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
+            if existing:
+                return Intake(existing, False, [])
+        raise
+
+
+def _case_create(*, actor, category, place, description, title="", spot="", location_note="", reporter=None,
+                 reporter_user=None, reporter_name="", reporter_phone="", anonymous=False,
+                 channel=Channel.RESIDENT_APP, priority="", photos=(), idempotency_key="", at=None) -> Intake:
+    now = _now(at)
+    description = (description or "").strip()
+    if category is None or not category.is_active:
+        raise ApplicationError(_("Choose a category."), field="category")
+    if place is None or place.kind not in CASE_PLACE_KINDS:
+        raise ApplicationError(_("Choose where: your unit, a building or a spot of the compound."), field="place")
+    if place.kind == PlaceKind.COMPOUND and not spot:
+        raise ApplicationError(_("Choose the spot of the compound (gate, garage, garden…)."), field="spot")
+    if spot and spot not in dict(Case._meta.get_field("spot").choices):
+        raise ApplicationError(_("Choose a spot from the list."), field="spot")
+    if len(description) < 4:
+        raise ApplicationError(_("Describe the problem (at least 4 characters)."), field="description")
+    if len(description) > 4000:
+        raise ApplicationError(_("The description may be at most 4000 characters."), field="description")
+    if channel not in Channel.values:
+        raise ApplicationError(_("Choose a channel."), field="channel")
+    if priority and priority not in Priority.values:
+        raise ApplicationError(_("Choose a priority."), field="priority")
+    staff = _is_staff(actor)
+    if staff and not in_scope(actor, place.path):
+        raise ApplicationError(_("This place is outside your area."), field="place")
+    reporter_name = reporter_name or ""
+    if channel in (Channel.PHONE, Channel.VISIT) and not (reporter or reporter_name.strip()):
+        raise ApplicationError(_("Enter the name of the resident who reported it."), field="reporter_name")
+    phone = (reporter_phone or "").replace(" ", "").strip()
+    if phone and (not phone.isdigit() or not 7 <= len(phone) <= 15):
+        raise ApplicationError(_("Enter a valid phone number."), field="reporter_phone")
+    cleaned = photos_clean_all(photos)  # every photo checked before anything is written
+
+    compound = place if place.kind == PlaceKind.COMPOUND else place.compound
+    if reporter_user is None and not staff and getattr(actor, "pk", None):
+        reporter_user = actor
+    if reporter is None and reporter_user is not None:
+        reporter = resident_of(reporter_user)
+        if reporter is not None and compound is not None and not reporter.path.startswith(compound.path):
+            raise ApplicationError(_("You can report problems of your own compound only."), field="place")
+    title = (title or "").strip()[:120] or _title_for(category, place, spot)
+    actor_user = actor if getattr(actor, "pk", None) else None
+
+    number, token = _next_number(compound, timezone.localtime(now).year)
+    snap = config.snapshot(token)
+    route = routing_resolve(category=category, path=place.path, compound_id=compound.pk if compound else None,
+                            snap=snap)
+    case = Case(
+        number=number, category=category, title=title,
+        description=description, place=place, compound=compound, spot=spot, location_note=(location_note or "")[:200],
+        path=place.path, reporter=reporter, reporter_user=reporter_user, reporter_name=reporter_name.strip()[:64],
+        reporter_phone_encrypted=crypto.encrypt(phone), reporter_phone_masked=crypto.mask_phone(phone),
+        anonymous=bool(anonymous), channel=channel, created_by=actor_user,
+        idempotency_key=idempotency_key, state=State.SUBMITTED,
+        priority=priority or category.default_priority, level=route.level, assigned_role=route.role,
+        assignee_id=route.handler_id, routing_rule_id=route.rule_id, created_at=now, updated_at=now,
+    )
+    _set_deadlines(case, now, snap=snap)
+    # A staff member who may triage here takes the case on in the same write (the "accept" step of the workflow:
+    # its own event and audit row, no second locked read-and-save). Other staff (a steward on a patrol) and
+    # residents leave it with the receivers.
+    accept = staff and workflow.TRANSITIONS[_ACCEPT].guard(actor, case)
+    if accept:
+        case.state, case.owner, case.version = workflow.TRANSITIONS[_ACCEPT].target, actor_user, case.version + 1
+    case.save(force_insert=True)
+    events = [CaseEvent(case=case, actor=actor_user, at=now, action="submit", to_state=State.SUBMITTED,
+                        data={"channel": channel, "route": {"level": route.level, "role": route.role}})]
+    audits = [("cases.case_create", {"number": case.number, "category": category.code, "channel": channel})]
+    if accept:
+        events.append(CaseEvent(case=case, actor=actor_user, at=now, action=_ACCEPT, from_state=State.SUBMITTED,
+                                to_state=case.state))
+        audits.append((f"cases.{_ACCEPT}", {"from": State.SUBMITTED, "to": case.state}))
+    events = CaseEvent.objects.bulk_create(events)
+    audit_many(actor=actor, actions=audits, target=case, place_path=case.path)
+    _attach_clean(case, events[0], cleaned, actor)
+    if accept:
+        _notify(case, kind=f"cases.{_ACCEPT}", title=_("Case %(number)s: %(state)s") % {
+            "number": case.number, "state": State(case.state).label}, reporter=True)
+    else:
+        _notify(case, kind="cases.submitted", title=_("New case %(number)s") % {"number": case.number},
+                body=case.title, receivers=True)
+    return Intake(case, True, events)
+
+
+def _title_for(category: Category, place: Place, spot: str) -> str:
+    where = dict(Case._meta.get_field("spot").choices).get(spot) if spot else place.name
+    return f"{category.name_zh} · {where}"[:120]
+
+
+def _receivers(case: Case):
+    """Who receives a new case: the grid worker of its building, else the compound's branch secretary."""
+    users = role_holders(case, Role.GRID_WORKER)
+    return users or supervisors_of(case, Level.COMPOUND)
+
+
+@transaction.atomic
+def case_me_too(*, actor, case: Case, resident=None) -> MeToo:
+    """Someone has the same problem: counted on the case (once per person)."""
+    if not case.is_open:
+        raise ApplicationError(_("This case is no longer open."), field="case")
+    user = actor if getattr(actor, "pk", None) else None
+    if resident is None:
+        resident = resident_of(user)
+    if user is None and resident is None:
+        raise ApplicationError(_("Sign in to say “me too”."), field="case")
+    if (case.reporter_user_id and user and user.pk == case.reporter_user_id) or (
+            resident is not None and resident.pk == case.reporter_id):
+        raise ApplicationError(_("You reported this case yourself."), field="case")
+    dupe = MeToo.objects.filter(case=case)
+    dupe = dupe.filter(resident=resident) if resident is not None else dupe.filter(user=user)
+    if dupe.exists():
+        raise ApplicationError(_("You have already said “me too” for this case."), field="case")
+    row = MeToo.objects.create(case=case, resident=resident, user=user)
+    Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
+    case.me_too_count += 1
+    _event(case, actor=actor, action="me_too", at=timezone.now(), public=False)
+    audit(actor=actor, action="cases.me_too", target=case, place_path=case.path)
+    return row
+
+

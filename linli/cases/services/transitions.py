@@ -1,0 +1,296 @@
+"""The lifecycle: case_transition applies workflow.TRANSITIONS, with one _fx_* effect per action."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.accounts.models import Role
+from linli.cases import workflow
+from linli.cases.models import (
+    Case,
+    CaseEvent,
+    Level,
+    Referral,
+    State,
+)
+from linli.cases.services.common import INTERNAL_ACTIONS, _event, _notify, _now, _refresh, role_holders, supervisors_of
+from linli.cases.services.deadlines import _set_deadlines
+from linli.cases.services.photos import _attach, photos_removed_on_failure
+from linli.cases.services.routing import routing_resolve
+from linli.core import workdays
+from linli.core.audit import audit
+from linli.core.errors import ApplicationError
+
+
+def _stale_message(case: Case, action: str) -> str:
+    last = case.events.exclude(action__in=["me_too", "comment", "remind", "attach"]).select_related(
+        "actor").order_by("-at", "-id").first()
+    if last is None:
+        return _("This case was changed by someone else; reload it.")
+    who = str(last.actor) if last.actor_id else _("Linli")
+    return _("This case was already %(action)s by %(who)s at %(time)s (it is now “%(state)s”); nothing was "
+             "changed.") % {"action": workflow.action_label(last.action), "who": who,
+                            "time": timezone.localtime(last.at).strftime("%H:%M"),
+                            "state": State(case.state).label}
+
+
+@photos_removed_on_failure()
+@transaction.atomic
+def case_transition(*, actor, case: Case, action: str, note: str = "", expected_version: int | None = None,
+                    at: dt.datetime | None = None, photos=(), **params) -> Case:
+    """Apply ``action`` to ``case`` (see :data:`linli.cases.workflow.TRANSITIONS`) and return the updated case.
+
+    Refused with an ApplicationError — and nothing changed — when the action is unknown, illegal in the case's
+    state, not allowed to ``actor``, missing its note or parameters, or when ``expected_version`` is not the
+    case's version any more (someone else acted first). ``params`` by action: dispatch ``role``, ``assignee``,
+    ``level``; merge ``into``; approve_postpone / request_postpone ``workdays``; refer ``referred_to``."""
+    transition = workflow.TRANSITIONS.get(action)
+    if transition is None:
+        raise ApplicationError(_("Unknown action “%(action)s”.") % {"action": action}, field="action")
+    locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+    if expected_version is not None and locked.version != int(expected_version):
+        raise ApplicationError(_stale_message(locked, action), field="version", code="stale")
+    if locked.state not in transition.sources:
+        if expected_version is None and locked.version != case.version:
+            raise ApplicationError(_stale_message(locked, action), field="version", code="stale")
+        raise ApplicationError(
+            _("A case that is “%(state)s” cannot be given the action “%(action)s”.")
+            % {"state": State(locked.state).label, "action": transition.label}, field="action", code="illegal")
+    if not transition.guard(actor, locked):
+        raise ApplicationError(_("You may not %(action)s this case.") % {"action": transition.label},
+                               field="action", code="forbidden")
+    note = (note or "").strip()
+    if transition.note_required and not note:
+        raise ApplicationError(_("Write a note: why “%(action)s”?") % {"action": transition.label}, field="note")
+    now = _now(at)
+    from_state = locked.state
+    data: dict = {}
+    tell_users: list = []
+    EFFECTS[action](locked, actor=actor, now=now, params=params, data=data, tell=tell_users)
+    locked.state = transition.target
+    locked.version += 1
+    locked.updated_at = now
+    locked.save()
+    event = _event(locked, actor=actor, action=action, at=now, from_state=from_state, to_state=locked.state,
+                   note=note, data=data, public=action not in INTERNAL_ACTIONS)
+    if photos:
+        attached = _attach(locked, event, photos, actor)
+        event.data = {**event.data, "photos": [a.pk for a in attached]}
+        event.save(update_fields=["data"])
+    audit(actor=actor, action=f"cases.{action}", target=locked, place_path=locked.path,
+          data={"from": from_state, "to": locked.state, **{k: v for k, v in data.items() if k != "note"}})
+    title = _("Case %(number)s: %(state)s") % {"number": locked.number, "state": State(locked.state).label}
+    if action == "resolve" and not locked.is_staff_found:
+        body = _("The result has been reported. Are you satisfied? Please rate it.")
+    else:
+        body = note
+    _notify(locked, kind=f"cases.{action}", title=title, body=body,
+            users=[u for u in tell_users if u is not None and u != actor],
+            reporter=action not in INTERNAL_ACTIONS)
+    _refresh(case, locked)
+    return locked
+
+
+def _fx_accept(case, *, actor, now, params, data, tell):
+    if case.owner_id is None and getattr(actor, "pk", None):
+        case.owner = actor
+
+
+def _fx_reject(case, *, actor, now, params, data, tell):
+    case.closed_at = now
+
+
+def _fx_merge(case, *, actor, now, params, data, tell):
+    into = params.get("into")
+    if into is None:
+        raise ApplicationError(_("Choose the case to merge into."), field="into")
+    into = Case.objects.select_for_update().get(pk=into.pk if isinstance(into, Case) else into)
+    if into.pk == case.pk or not into.is_open or into.merged_into_id:
+        raise ApplicationError(_("Merge into another open case."), field="into")
+    if into.compound_id != case.compound_id:
+        raise ApplicationError(_("Merge only into a case of the same compound."), field="into")
+    case.merged_into = into
+    case.closed_at = now
+    Case.objects.filter(pk=into.pk).update(me_too_count=F("me_too_count") + 1 + case.me_too_count)
+    _event(into, actor=actor, action="me_too", at=now, data={"merged": case.number}, public=False)
+    data["into"] = into.number
+
+
+def _fx_dispatch(case, *, actor, now, params, data, tell):
+    level = params.get("level") or case.level
+    if level not in Level.values:
+        raise ApplicationError(_("Choose a level."), field="level")
+    role = params.get("role")
+    assignee = params.get("assignee")
+    if not role:
+        route = routing_resolve(category=case.category, path=case.path, level=level, compound_id=case.compound_id)
+        role = route.role
+        assignee = assignee or route.handler
+        case.routing_rule_id = route.rule_id
+    if role not in Role.values:
+        raise ApplicationError(_("Choose a role."), field="role")
+    if assignee is not None and not workflow.holds(assignee, {role}, case.path) and not workflow.holds(
+            assignee, workflow.SUPERVISOR_ROLES, case.path):
+        raise ApplicationError(_("%(user)s does not hold the role %(role)s here.")
+                               % {"user": assignee, "role": Role(role).label}, field="assignee")
+    case.level, case.assigned_role, case.assignee = level, role, assignee
+    case.dispatched_by = actor if getattr(actor, "pk", None) else None
+    if case.owner_id is None and getattr(actor, "pk", None):
+        case.owner = actor
+    data.update({"level": level, "role": role, "assignee": assignee.pk if assignee else None})
+    tell.extend([assignee] if assignee else role_holders(case, role))
+
+
+def _fx_start(case, *, actor, now, params, data, tell):
+    if case.responded_at is None:
+        case.responded_at = now
+    if case.assignee_id is None and getattr(actor, "pk", None):
+        case.assignee = actor
+
+
+def _fx_return(case, *, actor, now, params, data, tell):
+    case.return_count += 1
+    tell.append(case.dispatched_by or case.owner)
+    data["returned_by_role"] = case.assigned_role
+    case.assignee = None
+
+
+def _fx_escalate(case, *, actor, now, params, data, tell):
+    up = workflow.next_level(case.level)
+    if up is None:
+        raise ApplicationError(_("This case is at the street level already and cannot be escalated further."),
+                               field="action")
+    if case.paused_at is not None:
+        _unpause(case, now)
+    route = routing_resolve(category=case.category, path=case.path, level=up, compound_id=case.compound_id)
+    data.update({"from_level": case.level, "to_level": up, "role": route.role})
+    case.level, case.assigned_role, case.assignee = up, route.role, route.handler
+    case.routing_rule_id = route.rule_id
+    case.escalation_count += 1
+    _set_deadlines(case, now, response=False)
+    case.response_reminded_at = None
+    tell.extend(supervisors_of(case, up))
+    tell.extend([route.handler] if route.handler else role_holders(case, route.role))
+
+
+def _unpause(case, now):
+    paused = now - case.paused_at
+    case.paused_total += paused
+    if case.response_due_at:
+        case.response_due_at += paused
+    if case.resolution_due_at:
+        case.resolution_due_at += paused
+    case.paused_at = None
+
+
+def _fx_ask_reporter(case, *, actor, now, params, data, tell):
+    case.paused_at = now
+
+
+def _fx_resume(case, *, actor, now, params, data, tell):
+    if case.paused_at is not None:
+        _unpause(case, now)
+
+
+def _workdays_param(params, default: int) -> int:
+    try:
+        n = int(params.get("workdays") or default)
+    except (TypeError, ValueError):
+        n = 0
+    if not 1 <= n <= 60:
+        raise ApplicationError(_("Ask for between 1 and 60 working days."), field="workdays")
+    return n
+
+
+def _fx_request_postpone(case, *, actor, now, params, data, tell):
+    data["workdays"] = _workdays_param(params, 3)
+    tell.extend(supervisors_of(case))
+
+
+def _fx_approve_postpone(case, *, actor, now, params, data, tell):
+    asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
+    n = _workdays_param(params, (asked.data.get("workdays") if asked else None) or 3)
+    case.resolution_due_at = workdays.add_workdays(max(case.resolution_due_at or now, now), n)
+    case.resolution_reminded_at = None
+    case.overdue_handled_at = None
+    case.postpone_count += 1
+    data["workdays"] = n
+    data["resolution_due_at"] = case.resolution_due_at.isoformat()
+    tell.append(case.assignee)
+
+
+def _fx_deny_postpone(case, *, actor, now, params, data, tell):
+    tell.append(case.assignee)
+
+
+def _fx_resolve(case, *, actor, now, params, data, tell):
+    case.resolved_at = now
+    case.feedback_requested_at = None if case.is_staff_found else now
+    if case.is_staff_found:
+        tell.extend(role_holders(case, Role.GRID_WORKER) or supervisors_of(case, Level.COMPOUND))
+    tell.append(case.owner)
+
+
+def _fx_close(case, *, actor, now, params, data, tell):
+    case.closed_at = now
+
+
+def _fx_reopen(case, *, actor, now, params, data, tell):
+    case.reopen_count += 1
+    case.resolved_at = None
+    case.feedback_requested_at = None
+    case.overdue_handled_at = None
+    tell.append(case.assignee)
+    tell.append(case.dispatched_by)
+
+
+def _fx_refer(case, *, actor, now, params, data, tell):
+    referred = params.get("referred_to")
+    if referred not in Referral.values:
+        raise ApplicationError(_("Choose where the case is referred to."), field="referred_to")
+    case.referred_to = referred
+    case.referred_note = (params.get("referred_note") or "")[:200]
+    case.closed_at = now
+    data["referred_to"] = referred
+
+
+EFFECTS = {
+    "accept": _fx_accept, "reject": _fx_reject, "merge": _fx_merge, "dispatch": _fx_dispatch, "start": _fx_start,
+    "return": _fx_return, "escalate": _fx_escalate, "ask_reporter": _fx_ask_reporter, "resume": _fx_resume,
+    "request_postpone": _fx_request_postpone, "approve_postpone": _fx_approve_postpone,
+    "deny_postpone": _fx_deny_postpone, "resolve": _fx_resolve, "close": _fx_close, "reopen": _fx_reopen,
+    "refer": _fx_refer,
+}
+assert set(EFFECTS) == set(workflow.TRANSITIONS), "every transition has its effects"  # noqa: S101
+
+
+def case_bulk_transition(*, actor, cases: Iterable[Case], action: str, note: str = "", **params):
+    """The same action on several cases (a supervisor's bulk act); each case on its own: returns
+    ``(done, failed)`` where ``failed`` is ``[(case, message)]`` — a refused case does not stop the others."""
+    done, failed = [], []
+    for case in cases:
+        try:
+            done.append(case_transition(actor=actor, case=case, action=action, note=note,
+                                        expected_version=case.version, **params))
+        except ApplicationError as exc:
+            failed.append((case, str(exc.message)))
+    return done, failed
+
+
+@photos_removed_on_failure()
+@transaction.atomic
+def case_comment(*, actor, case: Case, note: str, photos=(), public: bool = True) -> CaseEvent:
+    """A note (and photos) on the timeline without a change of state."""
+    note = (note or "").strip()
+    if not note and not photos:
+        raise ApplicationError(_("Write a note or add a photo."), field="note")
+    event = _event(case, actor=actor, action="comment", at=timezone.now(), note=note, public=public)
+    _attach(case, event, photos, actor)
+    audit(actor=actor, action="cases.comment", target=case, place_path=case.path)
+    return event
+
+

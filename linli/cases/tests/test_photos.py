@@ -1,0 +1,75 @@
+"""Photos of a report that fails leave no file behind in MEDIA_ROOT: every photo is checked before anything is
+written, and the files written by an attempt that then fails are deleted again."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+
+from linli.cases import services
+from linli.cases.models import Case, CaseAttachment, State
+from linli.core.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def _files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_a_report_refused_for_a_bad_photo_writes_no_file(new_case, photo):
+    before = Case.objects.count()
+    with pytest.raises(ApplicationError) as err:
+        new_case(photos=[photo("JPEG"), photo("PNG", name="b.png"), photo(name="evil.jpg", data=b"<?php 1;")])
+    assert err.value.field == "photos"
+    assert Case.objects.count() == before
+    assert _files() == []
+
+
+def test_a_report_that_fails_after_its_first_photo_was_written_removes_that_file(new_case, photo, monkeypatch):
+    """The disk fails on the second photo (full, gone): the case is rolled back, and so is the first photo's file."""
+    real_save, calls = FileSystemStorage._save, []
+
+    def failing_second_save(self, name, content):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("No space left on device")
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", failing_second_save)
+    before = Case.objects.count()
+    with pytest.raises(OSError):
+        new_case(photos=[photo("JPEG"), photo("PNG", name="b.png")])
+    assert len(calls) == 2  # the first file was written before the failure
+    assert Case.objects.count() == before and _files() == []
+
+
+def test_a_failed_transition_with_photos_leaves_no_file(new_case, steward, photo, monkeypatch):
+    case = new_case()
+    services.case_transition(actor=case.owner, case=case, action="dispatch", role="property_steward",
+                             assignee=steward)
+    case.refresh_from_db()
+    services.case_transition(actor=steward, case=case, action="start")
+    case.refresh_from_db()
+    real_save, calls = FileSystemStorage._save, []
+
+    def failing_second_save(self, name, content):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("No space left on device")
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", failing_second_save)
+    with pytest.raises(OSError):
+        services.case_transition(actor=steward, case=case, action="resolve", note="修好了",
+                                 photos=[photo("JPEG"), photo("PNG", name="b.png")])
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS and not CaseAttachment.objects.filter(case=case).exists()
+    assert _files() == []
+
+
+def test_a_report_that_succeeds_keeps_its_files(new_case, photo):
+    case = new_case(photos=[photo("JPEG")])
+    assert [Path(settings.MEDIA_ROOT, a.image.name) for a in case.attachments.all()] == _files()

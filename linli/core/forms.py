@@ -1,0 +1,36 @@
+"""Form helpers every app's desk and phone pages share: Bootstrap's classes on the widgets, and a service's
+broken rule (:class:`linli.core.errors.ApplicationError`) shown on the field it names."""
+
+from django import forms
+
+
+class DeskForm(forms.Form):
+    """Bootstrap's classes on every widget, so the pages need no script to look right on a phone (and Linli's
+    Content-Security-Policy runs no inline script). ``choices={"field": [(value, label), …]}`` fills the lists a
+    view knows (places, members, households in scope): a choice field gets them as its choices, a number field
+    becomes a list to pick from."""
+
+    def __init__(self, *args, choices: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, options in (choices or {}).items():
+            field = self.fields[name]
+            if isinstance(field, forms.ChoiceField):
+                field.choices = options
+            else:
+                field.widget = forms.Select(choices=[("", "—"), *options])
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+def error_to_form(form: forms.Form, exc, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's ApplicationError on the form: on its field when the form has one (``aliases`` maps a
+    service's field name to the form's), else above the form."""
+    field = (aliases or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, str(exc.message))
