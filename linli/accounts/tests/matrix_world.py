@@ -56,6 +56,8 @@ class World:
     resident_api: Client | None = None
 
     def inside_for(self, role: str, scope: str):
+        if scope == "in body":  # the body names what it needs from all the inside objects
+            return self.inside
         return self.cases[role] if scope == "case" else self.inside[scope]
 
 
@@ -131,7 +133,13 @@ def _elsewhere(plain, dispute) -> dict:
     """A second city with one compound, building, unit, household, resident, shop, grid, team, case, mediation,
     routing rule and import: nobody of the demo reaches any of it."""
     from linli.cases import services as cases
-    from linli.org.services import organisation_create, team_create, team_member_add
+    from linli.org.services import (
+        anchor_household_designate,
+        membership_register,
+        organisation_create,
+        team_create,
+        team_member_add,
+    )
 
     node = None
     for kind, code in [(PlaceKind.CITY, "ZZCITY"), (PlaceKind.DISTRICT, "ZZD"), (PlaceKind.STREET, "ZZS"),
@@ -148,7 +156,10 @@ def _elsewhere(plain, dispute) -> dict:
                             registration="registered", phone="13900009999")
     merchant = merchant_register(actor=None, unit=shop, name="外地小卖部", trade="retail")
     grid_create(actor=None, compound=compound, number=1, name="外地网格一", buildings=[b])
-    organisation_create(actor=None, kind="committee", place=compound.parent, name="外地社区党委")
+    committee = organisation_create(actor=None, kind="committee", place=compound.parent, name="外地社区党委")
+    organisation_create(actor=None, kind="branch", place=compound, name="外地党支部")
+    membership = membership_register(actor=None, resident=resident, status="retired")
+    anchor = anchor_household_designate(actor=None, member=membership)
     team = team_create(actor=None, compound=compound, kind="property", name="外地物业管家队")
     member = team_member_add(actor=None, team=team, display_name="外地管家", joined_on=dt.date(2024, 1, 1))
     zz_branch = user_create(actor=None, username="m_zz_branch", password=PASSWORD)
@@ -164,8 +175,8 @@ def _elsewhere(plain, dispute) -> dict:
     audit(actor=None, action="test.elsewhere", target=resident, place_path=resident.path)
     return {"building": b, "unit": unit, "household": household, "resident": resident, "merchant": merchant,
             "compound": compound, "whole compound": compound, "import job": job, "team": team,
-            "team member": member, "place in body": unit, "case": case, "mediation": mediation,
-            "routing rule": rule}
+            "team member": member, "case": case, "mediation": mediation, "routing rule": rule,
+            "organisation": committee, "membership": membership, "anchor": anchor}
 
 
 #: The world's accounts never sign in with their password (the clients are signed in directly): a fast hash saves
@@ -178,6 +189,7 @@ def build_world(demo) -> World:
     from linli.accounts.models import User
     from linli.cases import services as cases
     from linli.notify.models import OutboundMessage
+    from linli.org.models import AnchorHousehold, PartyOrganisation
 
     w = World(demo=demo)
     plain, dispute = _categories()
@@ -192,6 +204,7 @@ def build_world(demo) -> World:
                                         unit__building__grid_memberships__number=1, is_active=True)
                 .order_by("id").first())
     team, member = _org_inside(demo)
+    anchor = AnchorHousehold.objects.filter(path__startswith=b2.path, is_active=True).order_by("id").first()
     job = ImportJob.objects.create(compound=demo, created_by=branch, kind=ImportKind.UNITS,
                                    original_filename="demo.xlsx")
     rule = cases.routing_rule_save(actor=None, category=plain, place=b2, level="building", role=Role.GROUP_LEADER)
@@ -200,8 +213,9 @@ def build_world(demo) -> World:
                            w.holders[Role.PEACEMAKER])
     w.inside = {"building": b2, "unit": resident.unit, "household": resident.household, "resident": resident,
                 "merchant": merchant, "compound": demo, "whole compound": demo, "import job": job, "team": team,
-                "team member": member, "place in body": resident.unit, "mediation": mediation,
-                "routing rule": rule}
+                "team member": member, "mediation": mediation, "routing rule": rule,
+                "organisation": PartyOrganisation.objects.get(kind="group", place=b2, is_active=True),
+                "anchor": anchor, "membership": anchor.member}
     for role in Role:  # each role sees a case of building 2: every case, or one routed to it
         if VIEW_ALL_CASES in ROLE_PERMISSIONS[role]:
             w.cases[role] = w.submitted_case
