@@ -44,13 +44,15 @@ def _by(request) -> str:
 @login_required
 def dashboard(request):
     from linli.cases.models import Category
-    from linli.places.selectors import building_list
 
     if not scope_paths(request.user):
         return HttpResponse(status=403)
     from linli.metrics.tasks import refresh_if_stale
 
-    refresh_if_stale(selectors.refreshed_at())
+    refreshed_at = selectors.refreshed_at()
+    refresh_asked = refresh_if_stale(refreshed_at)
+    if refresh_asked:  # run at once by an immediate task backend, else by the worker within seconds
+        refreshed_at = selectors.refreshed_at()
     filters = _filters(request)
     by = _by(request)
     total, rows = selectors.breakdown(user=request.user, by=by, **filters)
@@ -67,8 +69,9 @@ def dashboard(request):
         "start": filters["start"], "end": filters["end"],
         "category": filters.get("category_id"), "building": filters.get("building_id"),
         "categories": Category.objects.filter(is_active=True),
-        "buildings": building_list(user=request.user).only("pk", "name"),
-        "chart": chart, "refreshed_at": selectors.refreshed_at(),
+        "buildings": selectors.building_choices(user=request.user),
+        "chart": chart, "refreshed_at": refreshed_at, "refresh_asked": refresh_asked,
+        "age_seconds": int((timezone.now() - refreshed_at).total_seconds()) if refreshed_at else None,
     })
 
 
