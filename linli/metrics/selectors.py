@@ -220,15 +220,17 @@ def _fold_into_grids(*, user, groups: dict) -> tuple[dict, dict]:
     return grids, names
 
 
-def breakdown(*, user, by: str, **filters) -> tuple[Figures, list[Figures]]:
-    """The total of the slice and its rows broken down by ``by`` (one of :data:`DIMENSIONS`): one grouped query on
-    the coarsest level that answers it, one for the labels."""
+def _groups(*, user, by: str, **filters) -> tuple[Level, dict]:
+    """The summed figures of the slice per value of ``by``'s column: one grouped query."""
     level = level_for(user=user, by=by, category_id=filters.get("category_id"),
                       building_id=filters.get("building_id"))
     column = GROUP_BY[by]
     sums = {name: Sum(name) for name in (*COUNTS, *BUCKETS)}
     rows = rollups(user=user, level=level, **filters).values(column).annotate(**sums).order_by()
-    groups = {row[column]: Figures.of(row) for row in rows}
+    return level, {row[column]: Figures.of(row) for row in rows}
+
+
+def _breakdown(*, user, by: str, groups: dict) -> tuple[Figures, list[Figures]]:
     total = Figures(label=str(_("Total")))
     for figures in groups.values():
         total.add(figures)
@@ -239,11 +241,33 @@ def breakdown(*, user, by: str, **filters) -> tuple[Figures, list[Figures]]:
     none_label = {"building": _("Public spots"), "grid": _("Outside any grid"), "handler": _("Not assigned")}
     out = []
     for key, figures in groups.items():
-        figures.key = key
+        figures = Figures(key=key, counts=dict(figures.counts), hist=list(figures.hist))
         figures.label = names.get(key, "") if key is not None else str(none_label.get(by, "—"))
         out.append(figures)
     out.sort(key=lambda f: (f.key is None, str(f.key) if by == "month" else f.label))
     return total, out
+
+
+def breakdown(*, user, by: str, **filters) -> tuple[Figures, list[Figures]]:
+    """The total of the slice and its rows broken down by ``by`` (one of :data:`DIMENSIONS`): one grouped query on
+    the coarsest level that answers it, one for the labels."""
+    _level, groups = _groups(user=user, by=by, **filters)
+    return _breakdown(user=user, by=by, groups=groups)
+
+
+def breakdowns(*, user, dimensions, **filters) -> dict[str, tuple[Figures, list[Figures]]]:
+    """:func:`breakdown` by each of ``dimensions``; slices grouped by the same column of the same level (a grid is
+    its buildings) share one query."""
+    seen: dict = {}
+    out = {}
+    for by in dimensions:
+        level = level_for(user=user, by=by, category_id=filters.get("category_id"),
+                          building_id=filters.get("building_id"))
+        key = (level.name, GROUP_BY[by])
+        if key not in seen:
+            seen[key] = _groups(user=user, by=by, **filters)[1]
+        out[by] = _breakdown(user=user, by=by, groups=seen[key])
+    return out
 
 
 #: Past this many buildings in scope (a street, a district) the dashboard offers no building list to filter by:

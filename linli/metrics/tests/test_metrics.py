@@ -119,12 +119,21 @@ def test_export_is_an_excel_workbook_with_a_sheet_per_dimension(client_for, bran
 
     _closed_case(reported_case, branch)
     rollup_refresh(full=True)
-    response = client_for(branch).get(reverse("metrics:export"))
+    response = client_for(branch).get(reverse("metrics:export"), {"lang": "en"})
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
-    assert len(wb.sheetnames) == 5
-    ws = wb.worksheets[0]
-    assert ws.cell(row=ws.max_row, column=2).value >= 1  # the total row counts the case
+    assert wb.sheetnames == ["Month", "Category", "Grid", "Building", "Handler"]
+    today = timezone.localdate()
+    total, rows = breakdown(user=branch, by="month", start=(today.replace(day=1) - dt.timedelta(days=335)).replace(
+        day=1), end=today.replace(day=1))
+    for ws in wb.worksheets:
+        last = [cell.value for cell in ws[ws.max_row]]
+        # Every sheet ends with the same total: the dashboard's, counting the case closed above.
+        assert last[0] == "Total" and last[1] == total.counts["reported"] >= 1
+        assert last[3] == total.counts["closed"]
+        assert last[6] == round(total.rate("satisfaction_rate"), 4) and ws.cell(ws.max_row, 7).number_format == "0.0%"
+        assert last[10] == round(total.median_hours, 1)
+    assert [c.value for c in wb["Month"]["A"][1:-1]] == [f.label for f in rows]
 
 
 def test_rates_are_none_without_a_denominator():
