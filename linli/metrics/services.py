@@ -122,10 +122,14 @@ def annotated_cases() -> QuerySet:
     )
 
 
-def _insert_select(model, names: list[str], queryset: QuerySet) -> None:
-    """``INSERT INTO model (names…) SELECT …`` — ``queryset`` selects exactly one value per name, in that order."""
-    sql, params = queryset.query.sql_with_params()
+def _insert_select(model, queryset: QuerySet) -> None:
+    """``INSERT INTO model (…) SELECT …``: each selected alias names its column (``g_`` + a field for the grouping
+    columns, a count or bucket for the sums); the column list is read from the compiled SELECT, so it cannot be in
+    another order than the values."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
     qn = connection.ops.quote_name
+    names = [alias.removeprefix("g_") for _expression, _sql, alias in compiler.select]
     columns = ", ".join(qn(model._meta.get_field(name).column) for name in names)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) {sql}", params)
@@ -137,10 +141,6 @@ def _grain(month: dt.date, now: dt.datetime, **columns) -> dict:
             "g_refreshed_at": Value(now, output_field=DateTimeField())}
 
 
-def _names(grain: dict) -> list[str]:
-    return [key[2:] for key in grain] + list(COUNTS) + list(BUCKETS)
-
-
 def _rebuild_detail(month: dt.date, compound_ids: list[int] | None, now: dt.datetime) -> None:
     start, end = month_bounds(month)
     cases = annotated_cases().filter(created_at__gte=start, created_at__lt=end)
@@ -150,7 +150,7 @@ def _rebuild_detail(month: dt.date, compound_ids: list[int] | None, now: dt.date
                    compound=F("compound_id"), building=F("place__building_id"), category=F("category_id"),
                    handler=F("assignee_id"))
     aggregates = {name: Count("pk", filter=q) for name, q in count_filters().items()}
-    _insert_select(MonthlyRollup, _names(grain), cases.values(**grain).annotate(**aggregates).order_by())
+    _insert_select(MonthlyRollup, cases.values(**grain).annotate(**aggregates).order_by())
 
 
 def _sums() -> dict:
@@ -159,7 +159,7 @@ def _sums() -> dict:
 
 def _rebuild_from(model, source: QuerySet, month: dt.date, now: dt.datetime, **grain) -> None:
     grain = _grain(month, now, **grain)
-    _insert_select(model, _names(grain), source.values(**grain).annotate(**_sums()).order_by())
+    _insert_select(model, source.values(**grain).annotate(**_sums()).order_by())
 
 
 def _rebuild_coarser(month: dt.date, compound_ids: list[int] | None, community_ids: list[int] | None,

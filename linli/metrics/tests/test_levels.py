@@ -145,3 +145,28 @@ def test_an_incremental_refresh_rebuilds_only_the_changed_month_of_the_changed_c
     for model in (MonthlyRollup, BuildingRollup, HandlerRollup, CompoundRollup, CommunityRollup):
         assert set(model.objects.filter(month=month).values_list("refreshed_at", flat=True)) == {later}
         assert set(model.objects.exclude(month=month).values_list("refreshed_at", flat=True)) == {first}
+
+
+def test_a_second_compound_is_refreshed_alone_and_summed_into_its_community(reported_case, secretary, branch, demo):
+    from linli.places.models import PlaceKind
+    from linli.places.services import place_create
+
+    Case.objects.update(updated_at=timezone.now() - dt.timedelta(hours=1))  # the demo's cases changed long ago
+    first = timezone.now() - dt.timedelta(minutes=10)
+    rollup_refresh(full=True, now=first)
+    month = month_start(timezone.now())
+    other = place_create(actor=None, parent=demo.parent, kind=PlaceKind.COMPOUND, code="HX", name="海星花园")
+    tower = place_create(actor=None, parent=other, kind=PlaceKind.BUILDING, code="1", name="1号楼")
+    reported_case(place=tower)
+    later = timezone.now()
+    assert rollup_refresh(now=later) == [month]
+    # Only the changed compound's rows (and its community's) were rebuilt.
+    assert set(CompoundRollup.objects.filter(compound=demo).values_list("refreshed_at", flat=True)) == {first}
+    assert set(CompoundRollup.objects.filter(compound=other).values_list("refreshed_at", flat=True)) == {later}
+    assert set(CommunityRollup.objects.filter(month=month).values_list("refreshed_at", flat=True)) == {later}
+    community = breakdown(user=secretary, by="month", start=month, end=month)[0]
+    compound = breakdown(user=branch, by="month", start=month, end=month)[0]
+    assert community.counts["reported"] == compound.counts["reported"] + 1
+    # Past one compound, buildings are named with their compound.
+    labels = {f.label for f in breakdown(user=secretary, by="building", start=month, end=month)[1]}
+    assert "海星花园 1号楼" in labels
