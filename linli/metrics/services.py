@@ -247,27 +247,42 @@ def _tune_postgresql() -> None:
             cursor.execute("SET LOCAL work_mem = '64MB'")  # a month's cases sorted in memory, not on disk
 
 
-@transaction.atomic
-def rollup_refresh(*, full: bool = False, now: dt.datetime | None = None) -> list[dt.date]:
-    """Rebuild, at every level, the compounds' months whose cases changed since the last refresh (or every month:
-    ``full``, and the first refresh); returns the months touched."""
-    now = now or timezone.now()
-    _tune_postgresql()
-    state = RollupState.objects.select_for_update().first() or RollupState.objects.create()
-    full = full or state.refreshed_at is None
-    if full:
-        for model, _key in LEVEL_KEYS:
-            model.objects.all().delete()
-        changed = dict.fromkeys(_every_month())
-    else:
-        changed = _changed(state.refreshed_at - MARGIN)
-    months = sorted(changed)
-    for month in months:
-        compounds = changed[month]
-        whole = compounds is None or len(compounds) > MAX_COMPOUNDS or None in compounds
-        rebuild_month(month, None if whole else sorted(compounds), now)
+def _locked_state() -> RollupState:
+    """The one state row, locked: refreshes (the sweep's, the dashboard's task, a full one) take turns."""
+    return RollupState.objects.select_for_update().first() or RollupState.objects.create()
+
+
+def _refreshed(state: RollupState, now: dt.datetime, months: list[dt.date], *, full: bool) -> list[dt.date]:
     state.refreshed_at = now
     state.save(update_fields=["refreshed_at"])
     if months:
         audit(actor=None, action="metrics.refreshed", data={"months": [m.isoformat() for m in months], "full": full})
     return months
+
+
+def rollup_refresh(*, full: bool = False, now: dt.datetime | None = None) -> list[dt.date]:
+    """Rebuild, at every level, the compounds' months whose cases changed since the last refresh — in one
+    transaction — or every month (``full``, and the first refresh ever), each month in its own transaction so that
+    the sweep's refreshes and the readers wait for one month at most. Returns the months rebuilt."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _tune_postgresql()
+        state = _locked_state()
+        if not full and state.refreshed_at is not None:
+            changed = _changed(state.refreshed_at - MARGIN)
+            for month, compounds in sorted(changed.items()):
+                whole = len(compounds) > MAX_COMPOUNDS or None in compounds
+                rebuild_month(month, None if whole else sorted(compounds), now)
+            return _refreshed(state, now, sorted(changed), full=False)
+    months = _every_month()
+    for month in months:
+        with transaction.atomic():
+            _tune_postgresql()
+            _locked_state()
+            rebuild_month(month, None, now)
+    with transaction.atomic():
+        state = _locked_state()
+        for model, _key in LEVEL_KEYS:  # months without any case (none today: cases are never deleted)
+            model.objects.exclude(month__in=months).delete()
+        # Cases changed while the months were rebuilt are looked at again by the next refresh (since ``now``).
+        return _refreshed(state, now, months, full=True)

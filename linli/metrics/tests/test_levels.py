@@ -170,3 +170,15 @@ def test_a_second_compound_is_refreshed_alone_and_summed_into_its_community(repo
     # Past one compound, buildings are named with their compound.
     labels = {f.label for f in breakdown(user=secretary, by="building", start=month, end=month)[1]}
     assert "海星花园 1号楼" in labels
+
+
+def test_the_first_refresh_after_the_migration_is_a_full_one(demo):
+    """Migration 0003 forgets the last refresh: the next one (the sweep's) rebuilds every month, new columns too."""
+    from linli.metrics.models import RollupState
+
+    rollup_refresh(full=True)
+    MonthlyRollup.objects.update(h_over=0, reported=0)  # what rows from before the migration could look like
+    RollupState.objects.update(refreshed_at=None)
+    months = rollup_refresh()
+    assert len(months) >= 12
+    assert rollup_figures(MonthlyRollup, compound=demo) == raw_figures(list(Case.objects.filter(compound=demo)))

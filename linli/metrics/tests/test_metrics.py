@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from linli.cases.models import Rating
 from linli.cases.services import case_transition, feedback_record
-from linli.metrics.models import HOUR_EDGES, MonthlyRollup
+from linli.metrics.models import HOUR_EDGES
 from linli.metrics.selectors import Figures, breakdown, percentile
 from linli.metrics.services import bucket, month_start, rollup_refresh
 
@@ -137,8 +137,11 @@ def test_export_is_an_excel_workbook_with_a_sheet_per_dimension(client_for, bran
 
 
 def test_rates_are_none_without_a_denominator():
-    assert Figures().rate("satisfaction_rate") is None
-    assert MonthlyRollup.objects.count() >= 0
+    assert Figures().rate("satisfaction_rate") is None and Figures().median_hours is None
+    figures = Figures()
+    figures.counts.update(rated=4, satisfied=3)
+    assert figures.rate("satisfaction_rate") == 0.75 and figures.rate("resolution_rate") is None
+    assert figures.rate_values == [None, None, 0.75, None, None, None]
 
 
 def test_a_not_satisfied_first_verdict_stays_counted_after_rework(reported_case, branch):
