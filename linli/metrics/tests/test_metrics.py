@@ -159,3 +159,17 @@ def test_a_not_satisfied_first_verdict_stays_counted_after_rework(reported_case,
     assert after.counts["rated"] == before.counts["rated"] + 1
     assert after.counts["satisfied"] == before.counts["satisfied"]
     assert after.counts["reworked"] == before.counts["reworked"] + 1
+
+
+def test_a_building_outside_the_grid_shows_nothing(client_for, reported_case, branch, grid1, demo):
+    from linli.places.tests.factories import building
+
+    _closed_case(reported_case, branch, "7")
+    rollup_refresh(full=True)
+    seven = building(demo, "7")  # grid 2's
+    month = month_start(timezone.now())
+    assert breakdown(user=branch, by="month", start=month, end=month, building_id=seven.pk)[0].counts["reported"]
+    assert breakdown(user=grid1, by="month", start=month, end=month, building_id=seven.pk)[0].counts == \
+        Figures().counts
+    html = client_for(grid1).get(reverse("metrics:dashboard"), {"building": seven.pk, "by": "building"}).content
+    assert "7号楼".encode() not in html and f'value="{seven.pk}"'.encode() not in html
