@@ -127,6 +127,7 @@ class Level:
     scope_kinds: frozenset
 
 
+# Below a building (no staff role is held there) a building's row would be left out whole: never shown too much.
 _ANY = frozenset({"city", "district", "street", "community", "compound", "building", "entrance", "unit"})
 _COMPOUND_OR_ABOVE = frozenset({"city", "district", "street", "community", "compound"})
 _COMMUNITY_OR_ABOVE = _COMPOUND_OR_ABOVE - {"compound"}
