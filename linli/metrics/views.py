@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from linli.accounts.permissions import VIEW_METRICS, has_perm
@@ -45,13 +46,15 @@ def _by(request) -> str:
 @login_required
 def dashboard(request):
     from linli.cases.models import Category
-    from linli.places.selectors import building_list
 
     if not has_perm(request.user, VIEW_METRICS):
         raise PermissionDenied
     from linli.metrics.tasks import refresh_if_stale
 
-    refresh_if_stale(selectors.refreshed_at())
+    refreshed_at = selectors.refreshed_at()
+    refresh_asked = refresh_if_stale(refreshed_at)
+    if refresh_asked:  # run at once by an immediate task backend, else by the worker within seconds
+        refreshed_at = selectors.refreshed_at()
     filters = _filters(request)
     by = _by(request)
     total, rows = selectors.breakdown(user=request.user, by=by, **filters)
@@ -68,35 +71,31 @@ def dashboard(request):
         "start": filters["start"], "end": filters["end"],
         "category": filters.get("category_id"), "building": filters.get("building_id"),
         "categories": Category.objects.filter(is_active=True),
-        "buildings": building_list(user=request.user).only("pk", "name"),
-        "chart": chart, "refreshed_at": selectors.refreshed_at(),
+        "buildings": selectors.building_choices(user=request.user),
+        "chart": chart, "refreshed_at": refreshed_at, "refresh_asked": refresh_asked,
+        "age_seconds": int((timezone.now() - refreshed_at).total_seconds()) if refreshed_at else None,
     })
 
 
 @login_required
 def export(request):
-    """The dashboard's table (every dimension on its own sheet) as an Excel workbook."""
+    """The dashboard's table (every dimension on its own sheet) as an Excel workbook, written as it goes."""
     if not has_perm(request.user, VIEW_METRICS):
         raise PermissionDenied
     filters = _filters(request)
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     header = [_("Slice"), _("Reported"), _("Valid"), _("Closed"), *[str(label) for _k, label, *_r in RATES],
               _("Median hours to close"), _("90th percentile hours to close")]
+    slices = selectors.breakdowns(user=request.user, dimensions=DIMENSIONS, **filters)
     for by, label in DIMENSIONS.items():
-        total, rows = selectors.breakdown(user=request.user, by=by, **filters)
+        total, rows = slices[by]
         ws = wb.create_sheet(str(label)[:31])
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
+        ws.append([_cell(ws, value, bold=True) for value in header])
         for f in [*rows, total]:
-            ws.append([f.label, f.counts["reported"], f.counts["valid"], f.counts["closed"],
-                       *[None if f.rate(k) is None else round(f.rate(k), 4) for k, *_r in RATES],
+            rates = [_cell(ws, None if r is None else round(r, 4), number_format="0.0%") for r in f.rate_values]
+            ws.append([f.label, f.counts["reported"], f.counts["valid"], f.counts["closed"], *rates,
                        None if f.median_hours is None else round(f.median_hours, 1),
                        None if f.p90_hours is None else round(f.p90_hours, 1)])
-        for col in "EFGHIJ":
-            for cell in ws[col][1:]:
-                cell.number_format = "0.0%"
     buffer = io.BytesIO()
     wb.save(buffer)
     audit(actor=request.user, action="metrics.exported",
@@ -106,3 +105,12 @@ def export(request):
     name = f"linli-metrics-{filters['start']:%Y%m}-{filters['end']:%Y%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _cell(ws, value, *, bold: bool = False, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    if bold:
+        cell.font = Font(bold=True)
+    if number_format:
+        cell.number_format = number_format
+    return cell

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from linli.cases.models import Rating
 from linli.cases.services import case_transition, feedback_record
-from linli.metrics.models import HOUR_EDGES, MonthlyRollup
+from linli.metrics.models import HOUR_EDGES
 from linli.metrics.selectors import Figures, breakdown, percentile
 from linli.metrics.services import bucket, month_start, rollup_refresh
 
@@ -69,17 +69,42 @@ def test_grid_worker_sees_only_their_grid(reported_case, branch, grid1, grid2):
     assert all(label in {"1号楼", "2号楼", "3号楼", "4号楼", "5号楼"} for label in mine)
 
 
+@pytest.mark.parametrize("reader", ["secretary", "branch", "grid1"])
 @pytest.mark.parametrize("by", ["month", "category", "grid", "building", "handler"])
-def test_dashboard_by_each_dimension_in_bounded_queries(client_for, branch, reported_case, by,
+def test_dashboard_by_each_dimension_in_bounded_queries(client_for, branch, reported_case, by, reader,
                                                         django_assert_max_num_queries):
+    from linli.accounts.models import User
+
     _closed_case(reported_case, branch)
     rollup_refresh(full=True)
-    client = client_for(branch)
-    with django_assert_max_num_queries(20):
+    client = client_for(User.objects.get(username=reader))
+    # session, user, roles (1-2), scope kinds, refresh state, the slice, its labels, the months, categories, buildings
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("metrics:dashboard"), {"by": by})
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-figure="satisfaction_rate"' in html and "vendor/echarts/dist/echarts.min.js" in html
+
+
+@pytest.mark.parametrize("reader", ["secretary", "branch", "grid1"])
+def test_export_in_bounded_queries(client_for, reader, django_assert_max_num_queries):
+    from linli.accounts.models import User
+
+    rollup_refresh(full=True)
+    client = client_for(User.objects.get(username=reader))
+    with django_assert_max_num_queries(17):  # five slices and their labels, the audit row
+        assert client.get(reverse("metrics:export")).status_code == 200
+
+
+def test_the_page_says_how_old_the_figures_are(client_for, branch):
+    rollup_refresh(full=True, now=timezone.now() - dt.timedelta(minutes=3))
+    client = client_for(branch)
+    html = client.get(reverse("metrics:dashboard"), {"lang": "en"}).content.decode()
+    assert "3\xa0minutes ago" in html and "being brought up to date" not in html
+    # Older than five minutes: a refresh is asked for (the tests' task backend runs it at once).
+    rollup_refresh(now=timezone.now() - dt.timedelta(minutes=9))
+    html = client.get(reverse("metrics:dashboard"), {"lang": "en"}).content.decode()
+    assert "less than a minute ago" in html and "being brought up to date" in html
 
 
 def test_dashboard_and_export_need_a_scope(client, resident_account):
@@ -94,17 +119,29 @@ def test_export_is_an_excel_workbook_with_a_sheet_per_dimension(client_for, bran
 
     _closed_case(reported_case, branch)
     rollup_refresh(full=True)
-    response = client_for(branch).get(reverse("metrics:export"))
+    response = client_for(branch).get(reverse("metrics:export"), {"lang": "en"})
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
-    assert len(wb.sheetnames) == 5
-    ws = wb.worksheets[0]
-    assert ws.cell(row=ws.max_row, column=2).value >= 1  # the total row counts the case
+    assert wb.sheetnames == ["Month", "Category", "Grid", "Building", "Handler"]
+    today = timezone.localdate()
+    total, rows = breakdown(user=branch, by="month", start=(today.replace(day=1) - dt.timedelta(days=335)).replace(
+        day=1), end=today.replace(day=1))
+    for ws in wb.worksheets:
+        last = [cell.value for cell in ws[ws.max_row]]
+        # Every sheet ends with the same total: the dashboard's, counting the case closed above.
+        assert last[0] == "Total" and last[1] == total.counts["reported"] >= 1
+        assert last[3] == total.counts["closed"]
+        assert last[6] == round(total.rate("satisfaction_rate"), 4) and ws.cell(ws.max_row, 7).number_format == "0.0%"
+        assert last[10] == round(total.median_hours, 1)
+    assert [c.value for c in wb["Month"]["A"][1:-1]] == [f.label for f in rows]
 
 
 def test_rates_are_none_without_a_denominator():
-    assert Figures().rate("satisfaction_rate") is None
-    assert MonthlyRollup.objects.count() >= 0
+    assert Figures().rate("satisfaction_rate") is None and Figures().median_hours is None
+    figures = Figures()
+    figures.counts.update(rated=4, satisfied=3)
+    assert figures.rate("satisfaction_rate") == 0.75 and figures.rate("resolution_rate") is None
+    assert figures.rate_values == [None, None, 0.75, None, None, None]
 
 
 def test_a_not_satisfied_first_verdict_stays_counted_after_rework(reported_case, branch):
@@ -122,3 +159,17 @@ def test_a_not_satisfied_first_verdict_stays_counted_after_rework(reported_case,
     assert after.counts["rated"] == before.counts["rated"] + 1
     assert after.counts["satisfied"] == before.counts["satisfied"]
     assert after.counts["reworked"] == before.counts["reworked"] + 1
+
+
+def test_a_building_outside_the_grid_shows_nothing(client_for, reported_case, branch, grid1, demo):
+    from linli.places.tests.factories import building
+
+    _closed_case(reported_case, branch, "7")
+    rollup_refresh(full=True)
+    seven = building(demo, "7")  # grid 2's
+    month = month_start(timezone.now())
+    assert breakdown(user=branch, by="month", start=month, end=month, building_id=seven.pk)[0].counts["reported"]
+    assert breakdown(user=grid1, by="month", start=month, end=month, building_id=seven.pk)[0].counts == \
+        Figures().counts
+    html = client_for(grid1).get(reverse("metrics:dashboard"), {"building": seven.pk, "by": "building"}).content
+    assert "7号楼".encode() not in html and f'value="{seven.pk}"'.encode() not in html
