@@ -340,6 +340,8 @@ class Case(models.Model):
             models.Index(fields=["assignee", "state"], name="case_assignee_state_idx"),
             models.Index(fields=["owner", "state"], name="case_owner_state_idx"),
             models.Index(fields=["dispatched_by", "state"], name="case_dispatched_state_idx"),
+            # The metrics refresh asks every minute which cases changed since the last one.
+            models.Index(fields=["updated_at"], name="case_updated_at_idx"),
         ]
 
     def __str__(self) -> str:
