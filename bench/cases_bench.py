@@ -185,6 +185,7 @@ def pages(repeats: int) -> dict:
     from django.test import Client
 
     from bench import city
+    from linli.accounts.testing import signed_in
     from linli.cases.models import Case
     from linli.places.demo import demo_compound
 
@@ -192,8 +193,8 @@ def pages(repeats: int) -> dict:
     users = demo_users()
     one_case = Case.objects.filter(path__startswith=demo_compound().path).order_by("-id").first()
     staff, grid, anonymous = Client(), Client(), Client()
-    staff.force_login(users["branch"])
-    grid.force_login(users["grid1"])
+    signed_in(staff, users["branch"])
+    signed_in(grid, users["grid1"])
     plan = {
         "queue: new (branch)": (staff, "/cases/queue/new/"),
         "queue: my team's (branch)": (staff, "/cases/queue/team/"),
@@ -270,6 +271,7 @@ def dashboard(repeats: int) -> dict:
     """The street's month figures from the rollups vs from the raw cases; the rollups' rebuild and refresh times."""
     from django.test import Client
 
+    from linli.accounts.testing import signed_in
     from linli.metrics.models import MonthlyRollup
     from linli.metrics.selectors import breakdown
     from linli.metrics.services import rollup_refresh
@@ -286,7 +288,7 @@ def dashboard(repeats: int) -> dict:
     from_rollups = timed(lambda: breakdown(user=reader, by="month"), repeats)
     from_raw = timed(lambda: raw_dashboard(reader), max(3, repeats // 4))
     client = Client()
-    client.force_login(reader)
+    signed_in(client, reader)
     page = measure(client, "/metrics/?start=2024-01&end=2026-12", repeats)
     return {"reader": reader.username, "rollup_rows": MonthlyRollup.objects.count(),
             "rollups_p50_ms": round(from_rollups["p50"], 2), "raw_p50_ms": round(from_raw["p50"], 2),

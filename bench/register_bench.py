@@ -32,6 +32,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+from linli.accounts.testing import signed_in  # noqa: E402
+
 
 def measure(client, url, repeats, headers=None):
     """p50/p95 in ms and the query count of GET ``url``."""
@@ -85,7 +87,7 @@ def run(compounds: int, repeats: int) -> dict:
         user = User.objects.get(username="branch")
         token = token_issue(actor=None, user=user, name="bench")[1]
         client = Client()
-        client.force_login(user)
+        signed_in(client, user)
         plan = calls(compound, token)
         small = {label: measure(client, url, repeats, headers) for label, (url, headers) in plan.items()}
 

@@ -41,6 +41,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from linli.accounts.testing import signed_in  # noqa: E402
+
 
 def timed(fn, repeats: int) -> dict:
     """p50/p95 in ms of ``fn()`` after one warm-up call."""
@@ -264,7 +266,7 @@ def run(n_cases: int, n_compounds: int, n_communities: int, touched: int, repeat
         pages = {}
         for user in (street, branch, grid1):
             client = Client()
-            client.force_login(user)
+            signed_in(client, user)
             pages[f"{user.username}: dashboard (12 months)"] = page(client, "/metrics/", repeats)
             pages[f"{user.username}: dashboard by handler"] = page(client, "/metrics/?by=handler", repeats)
             pages[f"{user.username}: Excel export"] = page(client, "/metrics/export.xlsx", max(3, repeats // 4))

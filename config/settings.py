@@ -105,12 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("LINLI_PG_PARALLEL") != "1":
     # The web's queries are small and indexed; at city scale the planner's row estimates for scoped queues are
     # pessimistic and it starts parallel workers that cost more than the query (docs/bench.md, section 2).
     # LINLI_PG_PARALLEL=1 leaves PostgreSQL's own setting (e.g. for a reporting replica).
-    if os.environ.get("LINLI_PG_PARALLEL") != "1":
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
