@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import User
 from linli.core.errors import ApplicationError
-from linli.core.scope import get_in_scope_or_404, scope_paths
+from linli.core.scope import get_in_scope_or_404
 from linli.org import selectors, services
 from linli.org.forms import (
     EndForm,
@@ -35,8 +35,8 @@ from linli.org.views import (
     team_detail_context,
     team_list_context,
 )
-from linli.places.models import Household, Place, PlaceKind
-from linli.places.selectors import compound_list, get_building_for_user
+from linli.places.models import Household, Place
+from linli.places.selectors import compound_list, get_building_for_user, get_compound_for_user
 
 
 def _keeper(user, path: str, roles=selectors.ORG_MANAGER_ROLES) -> None:
@@ -75,13 +75,14 @@ def organisation_new(request):
     """A group for a building, a branch for a compound (a committee for a community), under the organisation of
     the place above; changing the kind reloads the places to choose from (HTMX)."""
     user = request.user
-    if not selectors.manage_paths(user):
-        raise PermissionDenied
-    kind = request.POST.get("kind") or request.GET.get("kind") or OrgKind.GROUP
-    form = _organisation_form(user, request.POST or None, kind)
+    place = None
     if request.method == "POST" and request.POST.get("place", "").isdigit():  # scope first (404), then role (403)
         place = get_in_scope_or_404(Place.objects.all(), user, pk=int(request.POST["place"]))
         _keeper(user, place.path)
+    if not selectors.manage_paths(user):  # no place named (the form, or a POST without one): the role alone
+        raise PermissionDenied
+    kind = request.POST.get("kind") or request.GET.get("kind") or OrgKind.GROUP
+    form = _organisation_form(user, request.POST or None, kind)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         secretary = _staff_user(d["secretary_username"], form, "secretary_username")
@@ -238,14 +239,14 @@ def team_form_for(user, data=None) -> TeamForm:
 @require_POST
 def team_new(request):
     user = request.user
-    if not scope_paths(user):
-        raise PermissionDenied
-    form = team_form_for(user, request.POST)
     compound = None
     if request.POST.get("compound", "").isdigit():  # scope first (404), then role (403)
-        compound = get_in_scope_or_404(Place.objects.filter(kind=PlaceKind.COMPOUND), user,
-                                       pk=int(request.POST["compound"]))
+        # a compound the caller's scope touches, as for the teams' own pages and the API (a grid worker's too)
+        compound = get_compound_for_user(user=user, pk=int(request.POST["compound"]))
         _keeper(user, compound.path)
+    if not selectors.manage_paths(user):  # no compound named: the role alone
+        raise PermissionDenied
+    form = team_form_for(user, request.POST)
     if form.is_valid():
         d = form.cleaned_data
         try:

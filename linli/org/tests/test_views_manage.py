@@ -289,7 +289,9 @@ def test_creating_a_team(client_for, secretary, demo):
 
 
 def test_creating_a_team_needs_scope_then_a_keeper_role(client_for, grid1, outsider, demo):
-    assert client_for(grid1).post(reverse("org:team_new"), {"compound": demo.pk, "kind": "red"}).status_code == 404
+    # a grid worker's scope touches the compound (they see its teams), but their role does not keep them: 403, as
+    # in the API (POST /api/v1/org/teams/)
+    assert client_for(grid1).post(reverse("org:team_new"), {"compound": demo.pk, "kind": "red"}).status_code == 403
     assert client_for(outsider).post(reverse("org:team_new"), {"compound": demo.pk, "kind": "red"}).status_code \
         == 404
     assert client_for(_steward()).post(reverse("org:team_new"), {"compound": demo.pk, "kind": "red"}).status_code \
