@@ -71,7 +71,7 @@ class OrganisationForm(DeskForm):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
     place = forms.TypedChoiceField(label=_("Place"), coerce=int)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False,
+    name = forms.CharField(label=_("Name of the organisation"), max_length=100, required=False,
                            help_text=_("Empty: the place's name and the kind."))
     secretary_username = forms.CharField(label=_("Secretary (user name)"), max_length=150, required=False,
                                          help_text=_("A committee or branch only; a group's leader is named on its "
@@ -109,7 +109,7 @@ class DesignateForm(DeskForm):
 class TeamForm(DeskForm):
     compound = forms.TypedChoiceField(label=_("Compound"), coerce=int)
     kind = forms.ChoiceField(label=_("Kind"), choices=TeamKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False,
+    name = forms.CharField(label=_("Name of the team"), max_length=100, required=False,
                            help_text=_("Empty: the kind of team."))
 
 
