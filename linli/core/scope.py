@@ -10,25 +10,24 @@ from django.http import Http404
 
 def role_paths(user) -> list[tuple[str, str]]:
     """``(role, path)`` for each current role of ``user`` — a grid worker's role gives one pair per building of the
-    grid. Computed once per user object (one or two queries); every scope and permission check starts here."""
+    grid. Computed once per user object (one query); every scope and permission check starts here."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_linli_role_paths", None)
     if cached is not None:
         return cached
     from linli.accounts.models import RoleAssignment
-    from linli.places.models import Place
 
+    # One query: a grid worker's assignment comes back once per building of the grid (a LEFT JOIN through the
+    # grid's buildings); any other assignment once, with its own place.
+    rows = (RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
+            .values_list("role", "grid_id", "place__path", "grid__buildings__path"))
     pairs: list[tuple[str, str]] = []
-    grids: dict[int, str] = {}
-    for assignment in RoleAssignment.objects.filter(user=user, ended_at__isnull=True).select_related("place"):
-        if assignment.grid_id:
-            grids[assignment.grid_id] = assignment.role
-        else:
-            pairs.append((assignment.role, assignment.place.path))
-    if grids:
-        rows = Place.objects.filter(grid_memberships__in=grids).values_list("grid_memberships", "path")
-        pairs.extend((grids[grid_id], path) for grid_id, path in rows)
+    for role, grid_id, place_path, building_path in rows:
+        if grid_id is None:
+            pairs.append((role, place_path))
+        elif building_path is not None:  # a grid without buildings reaches nothing
+            pairs.append((role, building_path))
     user._linli_role_paths = pairs
     return pairs
 
