@@ -34,6 +34,7 @@ class ResidentAreaMiddleware:
             if not getattr(user, "is_resident", False):
                 prefetch_related_objects([user], "role_assignments")
                 step = gate.step_required(request)
+                request.linli_two_factor_step = step  # the page header hides the menu until it is passed
                 if step is not None and not request.path.startswith(gate.ALLOWED) \
                         and not _has_live_bearer_token(request):
                     return _to_two_factor_step(request, step)

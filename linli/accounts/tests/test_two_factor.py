@@ -68,6 +68,9 @@ def test_a_role_that_may_reveal_gives_a_code_before_any_page_opens(client, branc
     # The code page offers no way round it (only signing out).
     page = client.get(reverse("accounts:two_factor_verify")).content.decode()
     assert 'data-testid="two-factor-required"' in page and "Later" not in page and "以后再说" not in page
+    # …and its header shows no menu whose links would only bounce back here (signing out stays).
+    assert reverse("places:residents") not in page and reverse("cases:queue") not in page
+    assert reverse("accounts:logout") in page
     # A wrong code is refused and recorded; the right one opens the page asked for, in a new session key.
     assert _verify(client, "000000").status_code == 200
     assert AuditEvent.objects.filter(action="two_factor.failed", actor=branch_secretary).exists()
@@ -76,7 +79,8 @@ def test_a_role_that_may_reveal_gives_a_code_before_any_page_opens(client, branc
     assert response.status_code == 302 and response.url == "/places/residents/"
     assert client.session.session_key != key_before and client.session[TWO_FACTOR_SESSION_KEY]
     assert AuditEvent.objects.filter(action="two_factor.verified", actor=branch_secretary).exists()
-    assert client.get(reverse("places:residents")).status_code == 200
+    page = client.get(reverse("places:residents"))
+    assert page.status_code == 200 and reverse("cases:queue") in page.content.decode()  # the menu is back
     response = client.post(reverse("places:resident_reveal", args=[resident.pk]), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and crypto.decrypt(resident.phone_encrypted) in response.content.decode()
 
