@@ -246,31 +246,11 @@ def intake(repeats: int) -> dict:
             "target": ">= 0.6"}
 
 
-def raw_dashboard(user):
-    """The dashboard's month figures aggregated from the raw cases (one GROUP BY, in the database)."""
-    from django.db.models import Count, F, Q
-    from django.db.models.functions import TruncMonth
-
-    from linli.cases.models import Case
-    from linli.core.scope import scope_q
-
-    closed = Q(state="closed")
-    return list(Case.objects.filter(scope_q(user)).annotate(month=TruncMonth("created_at")).values("month").annotate(
-        reported=Count("id"), valid=Count("id", filter=~Q(state__in=["rejected", "merged"])),
-        responded=Count("id", filter=Q(responded_at__lte=F("response_due_at"))),
-        closed=Count("id", filter=closed),
-        on_time=Count("id", filter=closed & Q(resolved_at__lte=F("resolution_due_at"))),
-        rated=Count("id", filter=closed & ~Q(rating="")),
-        satisfied=Count("id", filter=closed & Q(rating__in=["satisfied", "basic"])),
-        reworked=Count("id", filter=closed & Q(reopen_count__gt=0)),
-        inside=Count("id", filter=closed & Q(level__in=["building", "compound"])),
-    ).order_by("month"))
-
-
 def dashboard(repeats: int) -> dict:
     """The street's month figures from the rollups vs from the raw cases; the rollups' rebuild and refresh times."""
     from django.test import Client
 
+    from bench.raw import raw_dashboard
     from linli.accounts.testing import signed_in
     from linli.metrics.models import MonthlyRollup
     from linli.metrics.selectors import breakdown

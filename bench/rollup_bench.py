@@ -8,7 +8,7 @@ with a first rating for each closed case, then measures:
 * the full rollup refresh, incremental ones after 50 and ``--touched`` cases changed, and one with nothing changed;
 * the rows of each rollup level;
 * the street officer's dashboard figures (every compound) by month from the rollups vs the same month figures from
-  the raw cases in one ``GROUP BY`` (``bench/cases_bench.py``'s ``raw_dashboard``). Target: ≤ ¼ of the time;
+  the raw cases in one ``GROUP BY`` (``bench/raw.py``). Target: ≤ ¼ of the time;
 * the other breakdowns, the page and the Excel export, for the street officer, a branch secretary and a grid worker.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_metrics \\
@@ -41,6 +41,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.raw import raw_dashboard  # noqa: E402
 from linli.accounts.testing import signed_in  # noqa: E402
 
 
@@ -115,30 +116,6 @@ def literal(value) -> str:
     if isinstance(value, dt.timedelta):
         return f"interval '{int(value.total_seconds())} seconds'"
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def raw_dashboard(user, by: str = "month"):
-    """The dashboard's figures by ``by`` aggregated from the raw cases in one GROUP BY — by month, the baseline of
-    ``bench/cases_bench.py`` (copied: that file is the cases bench's to change)."""
-    from django.db.models import Count, F, Q
-    from django.db.models.functions import TruncMonth
-
-    from linli.cases.models import Case
-    from linli.core.scope import scope_q
-
-    column = {"month": TruncMonth("created_at"), "category": F("category_id"), "handler": F("assignee_id"),
-              "building": F("place__building_id")}[by]
-    closed = Q(state="closed")
-    return list(Case.objects.filter(scope_q(user)).annotate(key=column).values("key").annotate(
-        reported=Count("id"), valid=Count("id", filter=~Q(state__in=["rejected", "merged"])),
-        responded=Count("id", filter=Q(responded_at__lte=F("response_due_at"))),
-        closed=Count("id", filter=closed),
-        on_time=Count("id", filter=closed & Q(resolved_at__lte=F("resolution_due_at"))),
-        rated=Count("id", filter=closed & ~Q(rating="")),
-        satisfied=Count("id", filter=closed & Q(rating__in=["satisfied", "basic"])),
-        reworked=Count("id", filter=closed & Q(reopen_count__gt=0)),
-        inside=Count("id", filter=closed & Q(level__in=["building", "compound"])),
-    ).order_by("key"))
 
 
 def fill(count: int) -> None:
