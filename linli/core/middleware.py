@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils import translation
 
-from linli.core.audit import set_request_ip
+from linli.core.audit import reset_request_ip, set_request_ip
 
 SUPPORTED = {code for code, _name in settings.LANGUAGES}
 
@@ -27,8 +27,11 @@ class LanguageMiddleware:
             lang = settings.LANGUAGE_CODE
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
-        set_request_ip(request.META.get("REMOTE_ADDR"))
-        response = self.get_response(request)
+        token = set_request_ip(request.META.get("REMOTE_ADDR"))
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_ip(token)
         response.headers.setdefault("Content-Language", lang)
         if request.GET.get("lang") in SUPPORTED:
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax", max_age=365 * 24 * 3600)

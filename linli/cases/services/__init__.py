@@ -17,7 +17,6 @@ from linli.cases.services.common import (
     MEDIATION_FOLLOW_UP_DAYS,
     _event,
     _notify,
-    audit_many,
     case_url,
     deliver,
     enqueue_with_change,
@@ -51,7 +50,7 @@ from linli.cases.services.routing import Route, routing_resolve, routing_rule_de
 from linli.cases.services.transitions import EFFECTS, case_bulk_transition, case_comment, case_transition
 
 __all__ = [
-    "audit_many", "case_bulk_transition", "case_comment", "case_create", "case_intake", "case_me_too",
+    "case_bulk_transition", "case_comment", "case_create", "case_intake", "case_me_too",
     "CASE_PLACE_KINDS", "case_transition", "case_url", "case_verify", "deadline_for", "DEADLINE_PLACE_KINDS",
     "deadline_policy_set", "DEFAULT_DEADLINES", "deliver", "EFFECTS", "enqueue_with_change", "_event",
     "feedback_record", "FEEDBACK_WAIT", "follow_up_call_record", "Intake", "INTERNAL_ACTIONS", "level_place",

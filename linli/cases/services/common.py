@@ -16,7 +16,6 @@ from linli.cases.models import (
     CaseEvent,
 )
 from linli.core import crypto
-from linli.core.models import AuditEvent
 from linli.places.models import Place, PlaceKind
 
 FEEDBACK_WAIT = dt.timedelta(days=3)
@@ -132,18 +131,6 @@ def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, re
         if encrypted:
             outbound_send(to=crypto.decrypt(encrypted), kind=kind, body=f"{title} {body}".strip(),
                           place_path=case.path)
-
-
-def audit_many(*, actor, actions: Iterable[tuple[str, dict]], target, place_path: str = "") -> list[AuditEvent]:
-    """Several audit rows about one target in one insert — the same rows :func:`linli.core.audit.audit` writes
-    one by one (who, what, which record, where, from which address)."""
-    from linli.core import audit as core_audit
-
-    ip = core_audit._current_ip["ip"]  # the request's address, as audit() records it
-    rows = [AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action=action,
-                       target_type=target._meta.label_lower, target_id=str(target.pk), place_path=place_path,
-                       ip_address=ip, data=data or {}) for action, data in actions]
-    return AuditEvent.objects.bulk_create(rows)
 
 
 def _event(case: Case, *, actor, action: str, at, from_state: str = "", to_state: str = "", note: str = "",

@@ -29,7 +29,6 @@ from linli.cases.services.common import (
     _is_staff,
     _notify,
     _now,
-    audit_many,
     resident_of,
     role_holders,
     supervisors_of,
@@ -38,7 +37,7 @@ from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
 from linli.core import crypto
-from linli.core.audit import audit
+from linli.core.audit import audit, audit_many
 from linli.core.errors import ApplicationError
 from linli.core.scope import in_scope
 from linli.places.models import Place, PlaceKind
