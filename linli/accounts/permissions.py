@@ -39,14 +39,17 @@ ASSIGN_ANCHORS = "assign_anchors"
 WORK_CASES = "work_cases"
 #: See every case of the scope, not only those routed to one's role (or that one reported, owns or handles).
 VIEW_ALL_CASES = "view_all_cases"
-#: Edit the routing rules, the deadlines and the holiday schedule; approve postponements.
+#: Edit the routing rules and the deadlines of the scope; approve postponements.
 SUPERVISE_CASES = "supervise_cases"
+#: Enter the official holiday schedule. It is one table for everyone (the State Council's calendar is national), so
+#: a compound's branch secretary must not change it for every other compound: a community's secretary and above.
+EDIT_HOLIDAYS = "edit_holidays"
 #: Read the metrics dashboard of the scope and download it.
 VIEW_METRICS = "view_metrics"
 
 PERMISSIONS = [VIEW_REGISTER, REVEAL_PERSONAL_DATA, VIEW_SENSITIVE_TAGS, VIEW_AUDIT, ISSUE_INVITATIONS,
                IMPORT_REGISTER, EXPORT_REGISTER, READ_OUTBOX, MANAGE_ORG, ASSIGN_ANCHORS, WORK_CASES, VIEW_ALL_CASES,
-               SUPERVISE_CASES, VIEW_METRICS]
+               SUPERVISE_CASES, EDIT_HOLIDAYS, VIEW_METRICS]
 
 #: What every staff role may do.
 _ALL_STAFF = {VIEW_REGISTER, WORK_CASES, VIEW_METRICS}
@@ -56,10 +59,10 @@ _REGISTER_DESK = {ISSUE_INVITATIONS, IMPORT_REGISTER, EXPORT_REGISTER, MANAGE_OR
 _SUPERVISOR = {VIEW_ALL_CASES, SUPERVISE_CASES}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.CITY_ADMIN: _ALL_STAFF | _SUPERVISOR | {VIEW_AUDIT, READ_OUTBOX, MANAGE_ORG, ASSIGN_ANCHORS},
-    Role.STREET_OFFICER: _ALL_STAFF | _SUPERVISOR | {MANAGE_ORG, ASSIGN_ANCHORS},
+    Role.CITY_ADMIN: _ALL_STAFF | _SUPERVISOR | {EDIT_HOLIDAYS, VIEW_AUDIT, READ_OUTBOX, MANAGE_ORG, ASSIGN_ANCHORS},
+    Role.STREET_OFFICER: _ALL_STAFF | _SUPERVISOR | {EDIT_HOLIDAYS, MANAGE_ORG, ASSIGN_ANCHORS},
     Role.COMMUNITY_SECRETARY: _ALL_STAFF | _SUPERVISOR | _REGISTER_DESK | {
-        REVEAL_PERSONAL_DATA, VIEW_SENSITIVE_TAGS, VIEW_AUDIT, READ_OUTBOX},
+        EDIT_HOLIDAYS, REVEAL_PERSONAL_DATA, VIEW_SENSITIVE_TAGS, VIEW_AUDIT, READ_OUTBOX},
     Role.COMMUNITY_STAFF: _ALL_STAFF | _REGISTER_DESK | {VIEW_SENSITIVE_TAGS},
     Role.SOCIAL_WORKER: _ALL_STAFF | {VIEW_SENSITIVE_TAGS},
     Role.BRANCH_SECRETARY: _ALL_STAFF | _SUPERVISOR | _REGISTER_DESK | {
@@ -175,7 +178,7 @@ ENDPOINTS = [
     Endpoint("cases:deadlines", GET, "none", SUPERVISE_CASES),
     Endpoint("cases:deadlines", POST, "none", SUPERVISE_CASES),
     Endpoint("cases:calendar", GET, "none", SUPERVISE_CASES),
-    Endpoint("cases:calendar", POST, "none", SUPERVISE_CASES),
+    Endpoint("cases:calendar", POST, "none", EDIT_HOLIDAYS),
     # metrics (linli/metrics)
     Endpoint("metrics:dashboard", GET, "list", VIEW_METRICS),
     Endpoint("metrics:export", GET, "list", VIEW_METRICS),

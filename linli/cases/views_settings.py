@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.models import User
+from linli.accounts.permissions import EDIT_HOLIDAYS, has_perm
 from linli.cases import selectors, services, workflow
 from linli.cases.forms import (
     DeadlineForm,
@@ -143,9 +144,18 @@ def _calendar_context() -> dict:
             "years": [(year, workdays.year_is_known(year)) for year in (today.year, today.year + 1)]}
 
 
+def _holiday_editor(request):
+    """Every supervisor reads the holiday schedule; only a community's secretary or above writes it."""
+    if request.method == "POST" and not has_perm(request.user, EDIT_HOLIDAYS):
+        raise PermissionDenied
+
+
 @login_required
 def calendar(request):
     """The holiday schedule staff enter for years the chinese-calendar package does not know yet (or to correct it)."""
+    _supervisor(request)
+    _holiday_editor(request)
     return _settings_page(request, form_class=WorkdayForm, write=services.workday_override_set,
                           saved=_("Holiday schedule saved."), url_name="cases:calendar", template="cases/calendar.html",
-                          context=_calendar_context)
+                          context=lambda: {**_calendar_context(),
+                                           "may_edit": has_perm(request.user, EDIT_HOLIDAYS)})

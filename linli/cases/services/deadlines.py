@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
+from linli.accounts.permissions import EDIT_HOLIDAYS, has_perm
 from linli.cases import workflow
 from linli.cases.models import (
     Case,
@@ -93,9 +94,11 @@ def deadline_policy_set(*, actor, category: Category, priority: str, response_ho
 
 @transaction.atomic
 def workday_override_set(*, actor, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
-    """Enter one day of the official holiday schedule (a holiday or a make-up working day) — a supervisor's task."""
-    if actor is not None and not workflow.is_supervisor(actor):
-        raise ApplicationError(_("Only a supervisor may change the holiday schedule."), field="date")
+    """Enter one day of the official holiday schedule (a holiday or a make-up working day). The schedule is one
+    table for every compound, so only a community's secretary or above may change it (``EDIT_HOLIDAYS``)."""
+    if actor is not None and not has_perm(actor, EDIT_HOLIDAYS):
+        raise ApplicationError(_("Only a community's secretary or above may change the holiday schedule."),
+                               field="date", code="forbidden")
     if date is None:
         raise ApplicationError(_("Enter a date."), field="date")
     row, _created = WorkdayOverride.objects.update_or_create(

@@ -330,15 +330,16 @@ def test_only_supervisors_edit_routing_rules_and_deadlines(grid1, branch, catego
     assert RoutingRule.objects.get(pk=rule.pk).is_active
 
 
-def test_only_supervisors_change_the_holiday_schedule(grid1, branch):
+def test_only_a_community_secretary_or_above_changes_the_holiday_schedule(grid1, branch, secretary):
     import datetime as dt
 
     from linli.cases.models import WorkdayOverride
     from linli.cases.services import workday_override_set
     from linli.core.errors import ApplicationError
 
-    with pytest.raises(ApplicationError):
-        workday_override_set(actor=grid1, date=dt.date(2027, 1, 1), is_workday=False)
+    for not_allowed in (grid1, branch):  # the schedule is every compound's: a compound's secretary may not
+        with pytest.raises(ApplicationError):
+            workday_override_set(actor=not_allowed, date=dt.date(2027, 1, 1), is_workday=False)
     assert not WorkdayOverride.objects.filter(date=dt.date(2027, 1, 1)).exists()
-    workday_override_set(actor=branch, date=dt.date(2027, 1, 1), is_workday=False, note="元旦")
+    workday_override_set(actor=secretary, date=dt.date(2027, 1, 1), is_workday=False, note="元旦")
     assert WorkdayOverride.objects.filter(date=dt.date(2027, 1, 1), is_workday=False).exists()

@@ -270,7 +270,8 @@ def test_mediation_pages(client_for, branch, grid2, reported_case):
     assert pdf.status_code == 200 and pdf["Content-Type"] in ("application/pdf", "text/html; charset=utf-8")
 
 
-def test_holiday_schedule_is_entered_by_supervisors_and_moves_deadlines(client_for, branch, grid1, client):
+def test_holiday_schedule_is_entered_by_the_community_and_moves_deadlines(client_for, secretary, branch, grid1,
+                                                                          client):
     import datetime as dt
 
     from linli.cases.models import WorkdayOverride
@@ -279,8 +280,15 @@ def test_holiday_schedule_is_entered_by_supervisors_and_moves_deadlines(client_f
     url = reverse("cases:calendar")
     assert client.get(url).status_code == 302  # anonymous → sign in
     assert client_for(grid1).get(url).status_code == 403
-    staff = client_for(branch)
+    # A compound's branch secretary reads the schedule but cannot change it for every other compound.
+    compound_desk = client_for(branch)
+    page = compound_desk.get(url).content.decode()
+    assert 'data-testid="workday-read-only"' in page and 'data-testid="workday-form"' not in page
+    assert compound_desk.post(url, {"date": "2027-02-08", "is_workday": "0"}).status_code == 403
+    assert not WorkdayOverride.objects.filter(date=dt.date(2027, 2, 8)).exists()
+    staff = client_for(secretary)
     page = staff.get(url).content.decode()
+    assert 'data-testid="workday-form"' in page
     assert "2027" in page  # next year's schedule is not in the package: the page says so
     assert is_workday(dt.date(2027, 2, 8)) is True  # a Monday, by the fallback
     response = staff.post(url, {"date": "2027-02-08", "is_workday": "0", "note": "春节"})
