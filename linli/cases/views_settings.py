@@ -153,7 +153,6 @@ def _holiday_editor(request):
 @login_required
 def calendar(request):
     """The holiday schedule staff enter for years the chinese-calendar package does not know yet (or to correct it)."""
-    _supervisor(request)
     _holiday_editor(request)
     return _settings_page(request, form_class=WorkdayForm, write=services.workday_override_set,
                           saved=_("Holiday schedule saved."), url_name="cases:calendar", template="cases/calendar.html",
