@@ -22,4 +22,16 @@ def minimal_intake(request):
     return JsonResponse({"id": rows[0].pk}, status=201)
 
 
-urlpatterns = [path("bench/minimal/", minimal_intake), *site_urlpatterns]
+@csrf_exempt
+def minimal_intake_plain(request):
+    """The same three rows written the plain way, one ``INSERT`` each (``objects.create``), in one transaction."""
+    from linli.core.models import AuditEvent
+
+    body = json.loads(request.body)
+    with transaction.atomic():
+        rows = [AuditEvent.objects.create(action=f"bench.minimal.{i}", data=body) for i in range(3)]
+    return JsonResponse({"id": rows[0].pk}, status=201)
+
+
+urlpatterns = [path("bench/minimal/", minimal_intake), path("bench/minimal-plain/", minimal_intake_plain),
+               *site_urlpatterns]

@@ -3,7 +3,9 @@
 The issue's target: ``POST /api/v1/cases/`` (a grid worker enters a resident's phone call with a bearer token: scope,
 validation, number, routing, deadlines, the case with its "submit" and "accept" events, audit rows, notifications)
 reaches at least 60 % of the requests per second of ``POST /bench/minimal/`` (:mod:`bench.cases_urls`: parse JSON,
-insert three rows in one transaction).
+insert three rows in one transaction). Two baselines: the strict one writes the three rows in one multi-row
+``INSERT``; the plain one (``/bench/minimal-plain/``) writes them the way a Django view usually does, one
+``objects.create()`` each. Both are reported.
 
 A fresh test database (``test_<name>`` of ``DATABASE_URL``), the demo loaded, then ``--rounds`` rounds, each timing
 ``--requests`` POSTs to the API and then as many to the minimal endpoint, so that a noisy shared machine moves both
@@ -41,7 +43,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment  # noqa: E402
 
-API, MINIMAL = "/api/v1/cases/", "/bench/minimal/"
+API, MINIMAL, MINIMAL_PLAIN = "/api/v1/cases/", "/bench/minimal/", "/bench/minimal-plain/"
 
 
 class Poster:
@@ -96,9 +98,9 @@ def run(rounds: int, requests: int, profile: bool, keepdb: bool = False) -> dict
 
         with override_settings(ROOT_URLCONF="bench.cases_urls"):
             poster = Poster(token, body)
-            for _ in range(10):  # warm both paths (imports, caches, connections)
-                poster.post(API)
-                poster.post(MINIMAL)
+            for _ in range(10):  # warm every path (imports, caches, connections)
+                for url in (API, MINIMAL, MINIMAL_PLAIN):
+                    poster.post(url)
             with CaptureQueriesContext(connection) as ctx:
                 response = poster.post(API)
             api_sql = [q["sql"] for q in ctx.captured_queries]
@@ -110,17 +112,23 @@ def run(rounds: int, requests: int, profile: bool, keepdb: bool = False) -> dict
                 poster.post(MINIMAL)
             report["minimal_queries"] = len(ctx.captured_queries)
 
-            api_times, minimal_times = [], []
+            api_times, minimal_times, plain_times = [], [], []
             for _ in range(rounds):
                 api_times.append(poster.timed(API, requests))
                 minimal_times.append(poster.timed(MINIMAL, requests))
+                plain_times.append(poster.timed(MINIMAL_PLAIN, requests))
             api_rate = rounds * requests / sum(api_times)
             minimal_rate = rounds * requests / sum(minimal_times)
+            plain_rate = rounds * requests / sum(plain_times)
             per_round = [round(m / a, 3) for a, m in zip(api_times, minimal_times, strict=True)]
+            plain_per_round = [round(m / a, 3) for a, m in zip(api_times, plain_times, strict=True)]
             report["intake"] = {
                 "api_per_s": round(api_rate, 1), "minimal_per_s": round(minimal_rate, 1),
+                "minimal_plain_per_s": round(plain_rate, 1),
                 "ratio": round(api_rate / minimal_rate, 3), "ratio_per_round": per_round,
-                "ratio_median_of_rounds": round(statistics.median(per_round), 3), "target": ">= 0.6",
+                "ratio_median_of_rounds": round(statistics.median(per_round), 3),
+                "ratio_plain": round(api_rate / plain_rate, 3),
+                "ratio_plain_median_of_rounds": round(statistics.median(plain_per_round), 3), "target": ">= 0.6",
             }
             if profile:
                 print("\n".join(f"{i + 1:2}. {sql[:220]}" for i, sql in enumerate(api_sql)), file=sys.stderr)

@@ -14,10 +14,9 @@ from ninja.pagination import paginate
 
 from linli.api.pagination import Pagination
 from linli.cases import selectors, services, workflow
-from linli.cases.models import Case, CaseEvent, Category
+from linli.cases.models import Case, CaseEvent
 from linli.core.errors import ApplicationError
-from linli.core.scope import get_in_scope_or_404
-from linli.places.models import Place
+from linli.places.selectors import get_place_for_user
 
 router = Router(tags=["cases"])
 
@@ -120,10 +119,10 @@ def case_create(request, payload: CaseIn):
     """Send ``Idempotency-Key: <unique string>``: retrying the same POST returns the case made the first time
     (200 instead of 201)."""
     user = request.auth
-    category = Category.objects.filter(code=payload.category, is_active=True).first()
+    category = selectors.active_category(payload.category)
     if category is None:
         raise ApplicationError(_("Unknown category “%(code)s”.") % {"code": payload.category}, field="category")
-    place = get_in_scope_or_404(Place.objects.select_related("compound"), user, pk=payload.place_id)
+    place = get_place_for_user(user=user, pk=payload.place_id)
     intake = services.case_intake(
         actor=user, category=category, place=place, description=payload.description, spot=payload.spot,
         location_note=payload.location_note, channel=payload.channel, reporter_name=payload.reporter_name,

@@ -247,7 +247,10 @@ class Case(models.Model):
     """
 
     number = models.CharField(_("number"), max_length=32, unique=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
+    # No single-column index where a composite index of Meta.indexes starts with the column (category, state,
+    # owner, assignee, dispatched_by): every index is written on each report and on each change of state.
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"),
+                                 db_index=False)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=4000)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("place"))
@@ -274,21 +277,21 @@ class Case(models.Model):
     )
     idempotency_key = models.CharField(max_length=64, blank=True)
 
-    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.COMPOUND)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_cases",
-        verbose_name=_("first receiver"),
+        verbose_name=_("first receiver"), db_index=False,
     )
     assigned_role = models.CharField(_("handling role"), max_length=32, choices=Role.choices, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases",
-        verbose_name=_("handler"),
+        verbose_name=_("handler"), db_index=False,
     )
     dispatched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("dispatched by"),
+        verbose_name=_("dispatched by"), db_index=False,
     )
     routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 

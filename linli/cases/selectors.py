@@ -26,6 +26,7 @@ from linli.cases.models import (
     State,
     WorkdayOverride,
 )
+from linli.core.db import CompiledQuery, fields_with, instance_from
 from linli.core.scope import scope_paths, scope_q
 from linli.places.models import Place, PlaceKind
 
@@ -215,6 +216,18 @@ def get_mediation_for_user(*, user, pk: int) -> Mediation:
 def categories(*, active_only: bool = True) -> QuerySet[Category]:
     qs = Category.objects.all()
     return qs.filter(is_active=True) if active_only else qs
+
+
+#: An active category by its code, compiled once per process: every report through the API reads one.
+_ACTIVE_CATEGORY = CompiledQuery(
+    lambda code: Category.objects.filter(code=code, is_active=True).values_list(*fields_with(Category))[:1],
+    "\x1f\x1e-category")
+
+
+def active_category(code: str) -> Category | None:
+    """The active category whose code is ``code``, or None."""
+    rows = _ACTIVE_CATEGORY.rows(code)
+    return instance_from(Category, rows[0]) if rows else None
 
 
 def routing_rules(*, user, category: Category | None = None, active_only: bool = True) -> QuerySet[RoutingRule]:

@@ -34,10 +34,16 @@ def audit(*, actor, action: str, target=None, place_path: str = "", data: dict[s
     )
 
 
-def audit_many(*, actor, actions: Iterable[tuple[str, dict]], target, place_path: str = "") -> list[AuditEvent]:
-    """Several audit rows about one target in one insert — the rows :func:`audit` would write one by one (who,
-    what, which record, where, from which address)."""
-    rows = [AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action=action,
+def audit_rows(*, actor, actions: Iterable[tuple[str, dict]], target, place_path: str = "") -> list[AuditEvent]:
+    """The rows :func:`audit` would write one by one about ``target`` (who, what, which record, where, from which
+    address), not yet written: for a service that writes them with its own rows
+    (:func:`linli.core.db.insert_together`)."""
+    return [AuditEvent(actor=actor if getattr(actor, "pk", None) else None, action=action,
                        target_type=target._meta.label_lower, target_id=str(target.pk), place_path=place_path,
                        ip_address=_current_ip.get(), data=data or {}) for action, data in actions]
-    return AuditEvent.objects.bulk_create(rows)
+
+
+def audit_many(*, actor, actions: Iterable[tuple[str, dict]], target, place_path: str = "") -> list[AuditEvent]:
+    """Several audit rows about one target in one insert (:func:`audit_rows`)."""
+    return AuditEvent.objects.bulk_create(audit_rows(actor=actor, actions=actions, target=target,
+                                                     place_path=place_path))

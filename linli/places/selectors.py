@@ -9,7 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from linli.core import crypto
-from linli.core.scope import get_in_scope_or_404, scope_paths, scope_q, touches
+from linli.core.db import CompiledQuery, fields_with, instance_from
+from linli.core.scope import get_in_scope_or_404, in_scope, scope_paths, scope_q, touches
 from linli.places.models import (
     CARE_TAGS,
     Grid,
@@ -201,6 +202,20 @@ def unit_list(*, user, building: Place | None = None, occupancy: str = "", use: 
     if use:
         qs = qs.filter(use=use)
     return qs.order_by("path")
+
+
+#: A place with its compound by key, compiled once per process: every report reads one (see :mod:`linli.core.db`).
+_PLACE_WITH_COMPOUND = CompiledQuery(
+    lambda pk: Place.objects.filter(pk=pk).values_list(*fields_with(Place, related=("compound",))), -7_300_000_002)
+
+
+def get_place_for_user(*, user, pk: int) -> Place:
+    """Any place in the user's scope, with its compound loaded (where a case is reported), or 404."""
+    rows = _PLACE_WITH_COMPOUND.rows(pk) if 0 < pk < 2**63 else []  # beyond a key's range: none such, not a 500
+    place = instance_from(Place, rows[0], related=("compound",)) if rows else None
+    if place is None or not in_scope(user, place.path):
+        raise Http404
+    return place
 
 
 def get_unit_for_user(*, user, pk: int) -> Place:

@@ -37,8 +37,10 @@ from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
 from linli.core import crypto
-from linli.core.audit import audit, audit_many
+from linli.core.audit import audit, audit_rows
+from linli.core.db import insert_together, sequence_next_sql
 from linli.core.errors import ApplicationError
+from linli.core.models import AuditEvent
 from linli.core.scope import in_scope
 from linli.places.models import Place, PlaceKind
 
@@ -55,15 +57,17 @@ class Intake(NamedTuple):
     events: list[CaseEvent]
 
 
-def _next_number(compound: Place | None, year: int) -> tuple[str, str]:
+def _next_number(compound: Place | None, year: int) -> tuple[str, str, int | None]:
     """The next number of the compound's prefix and the year, from one ``UPDATE … RETURNING`` whose row lock holds
     until the report commits (numbers have neither gaps nor doubles) — and, in the same round trip, the token of the
-    supervisors' settings (:func:`linli.cases.services.config.snapshot`), so that checking them costs no query."""
+    supervisors' settings (:func:`linli.cases.services.config.snapshot`), so that checking them costs no query, and
+    on PostgreSQL the new case's key, so that its events and audit rows go with it in one more round trip."""
     prefix = (compound.code[:2] if compound else "LL").upper()
     qn = connection.ops.quote_name
     token = f"(SELECT {qn('token')} FROM {qn(SettingsVersion._meta.db_table)} WHERE {qn('id')} = 1)"  # noqa: S608
+    next_key = sequence_next_sql(Case, connection) or "NULL"
     sql = (f"UPDATE {qn(CaseNumberSequence._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608
-           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}")  # values bound
+           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}, {next_key}")
     with connection.cursor() as cursor:
         cursor.execute(sql, [prefix, year])
         row = cursor.fetchone()
@@ -71,7 +75,7 @@ def _next_number(compound: Place | None, year: int) -> tuple[str, str]:
             CaseNumberSequence.objects.get_or_create(prefix=prefix, year=year)
             cursor.execute(sql, [prefix, year])
             row = cursor.fetchone()
-    return f"{prefix}-{year}-{row[0]:06d}", row[1] or ""
+    return f"{prefix}-{year}-{row[0]:06d}", row[1] or "", row[2]
 
 
 def case_create(*, actor, category: Category, place: Place, description: str, title: str = "", spot: str = "",
@@ -150,7 +154,7 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
     title = (title or "").strip()[:120] or _title_for(category, place, spot)
     actor_user = actor if getattr(actor, "pk", None) else None
 
-    number, token = _next_number(compound, timezone.localtime(now).year)
+    number, token, case_key = _next_number(compound, timezone.localtime(now).year)
     snap = config.snapshot(token)
     route = routing_resolve(category=category, path=place.path, compound_id=compound.pk if compound else None,
                             snap=snap)
@@ -162,7 +166,7 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
         anonymous=bool(anonymous), channel=channel, created_by=actor_user,
         idempotency_key=idempotency_key, state=State.SUBMITTED,
         priority=priority or category.default_priority, level=route.level, assigned_role=route.role,
-        assignee_id=route.handler_id, routing_rule_id=route.rule_id, created_at=now, updated_at=now,
+        assignee_id=route.handler_id, routing_rule_id=route.rule_id, created_at=now, updated_at=now, id=case_key,
     )
     _set_deadlines(case, now, snap=snap)
     # A staff member who may triage here takes the case on in the same write (the "accept" step of the workflow:
@@ -171,7 +175,8 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
     accept = staff and workflow.TRANSITIONS[_ACCEPT].guard(actor, case)
     if accept:
         case.state, case.owner, case.version = workflow.TRANSITIONS[_ACCEPT].target, actor_user, case.version + 1
-    case.save(force_insert=True)
+    if case_key is None:  # the key comes from the insert (SQLite): the case first, then what refers to it
+        case.save(force_insert=True)
     events = [CaseEvent(case=case, actor=actor_user, at=now, action="submit", to_state=State.SUBMITTED,
                         data={"channel": channel, "route": {"level": route.level, "role": route.role}})]
     audits = [("cases.case_create", {"number": case.number, "category": category.code, "channel": channel})]
@@ -179,8 +184,8 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
         events.append(CaseEvent(case=case, actor=actor_user, at=now, action=_ACCEPT, from_state=State.SUBMITTED,
                                 to_state=case.state))
         audits.append((f"cases.{_ACCEPT}", {"from": State.SUBMITTED, "to": case.state}))
-    events = CaseEvent.objects.bulk_create(events)
-    audit_many(actor=actor, actions=audits, target=case, place_path=case.path)
+    rows = audit_rows(actor=actor, actions=audits, target=case, place_path=case.path)
+    insert_together(*([] if case_key is None else [(Case, [case])]), (CaseEvent, events), (AuditEvent, rows))
     _attach_clean(case, events[0], cleaned, actor)
     if accept:
         _notify(case, kind=f"cases.{_ACCEPT}", title=_("Case %(number)s: %(state)s") % {
