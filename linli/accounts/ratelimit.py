@@ -44,6 +44,18 @@ def hold(*keys: str) -> None:
             RateLimitKey.objects.filter(key=key).update(touched_at=now)
 
 
+#: A key untouched this long locks nothing anyone waits for (the longest window counted is an hour).
+KEY_IDLE = dt.timedelta(days=1)
+
+
+def keys_prune(now: dt.datetime | None = None) -> int:
+    """Delete the rate-limit key rows untouched for :data:`KEY_IDLE` (one per phone, username and client address
+    ever seen: without this the table only grows); returns how many. Run by the periodic sweep. A request that
+    arrives for a pruned key inserts it again, as for a new key."""
+    cutoff = (now or timezone.now()) - KEY_IDLE
+    return RateLimitKey.objects.filter(touched_at__lt=cutoff).delete()[0]
+
+
 def attempt_record(*, kind: str, username: str = "", ip: str | None = None, succeeded: bool) -> SignInAttempt:
     """Record an attempt for lock-out and rate limits."""
     return SignInAttempt.objects.create(kind=kind, username=username[:150], ip_address=ip or None,

@@ -6,6 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -136,12 +137,13 @@ def invitation_print(request, pk: int):
 
 @login_required
 def invitation_reissue(request, pk: int):
-    """A new code for one unit (the old one stops working): for a lost card."""
-    if request.method != "POST":
-        raise PermissionDenied
+    """A new code for one unit (the old one stops working): for a lost card. Out of scope → 404 whatever the
+    method, as everywhere; then only a POST by someone who issues invitations."""
     unit = places.get_unit_for_user(user=request.user, pk=pk)
     if not has_perm(request.user, ISSUE_INVITATIONS):
         raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     invitation = services.invitation_issue(actor=request.user, unit=unit)
     messages.success(request, _("New invitation code for %(unit)s: %(code)s") % {"unit": unit.name,
                                                                                  "code": invitation.code})

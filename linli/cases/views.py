@@ -99,7 +99,8 @@ def report(request):
                 return redirect("mycases:detail", case.pk)
     else:
         form = ReportForm(initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "cases/me_report.html", {"form": form, "resident": resident})
+    return render(request, "cases/me_report.html", {"form": form, "resident": resident},
+                  status=400 if form.errors else 200)
 
 
 @login_required
@@ -351,7 +352,7 @@ def staff_report(request):
     else:
         form = StaffReportForm(initial={"idempotency_key": uuid.uuid4().hex, "channel": request.GET.get("channel")},
                                choices=_building_choices(user))
-    return render(request, "cases/staff_report.html", {"form": form})
+    return render(request, "cases/staff_report.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def _building_choices(user) -> dict:
@@ -379,7 +380,8 @@ def mediation_start(request, pk: int):
     peacemakers = User.objects.filter(pk__in=RoleAssignment.objects.filter(
         role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=services.path_prefixes(case.path)).values(
         "user_id"))
-    form = MediationStartForm(request.POST or None, choices={"peacemaker": [(p.pk, str(p)) for p in peacemakers]})
+    form = MediationStartForm(request.POST if request.method == "POST" else None,  # an empty POST is still a POST
+                              choices={"peacemaker": [(p.pk, str(p)) for p in peacemakers]})
     if request.method == "POST" and form.is_valid():
         parties = []
         for line in form.cleaned_data["parties"].splitlines():

@@ -43,7 +43,8 @@ def routing(request):
     user = _supervisor(request)
     rule_places = Place.objects.filter(kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING]).filter(
         scope_q(user)).order_by("path").only("pk", "name")
-    form = RoutingRuleForm(request.POST or None, choices={"place": [(p.pk, p.name) for p in rule_places]})
+    form = RoutingRuleForm(request.POST if request.method == "POST" else None,
+                           choices={"place": [(p.pk, p.name) for p in rule_places]})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -90,7 +91,7 @@ def _settings_page(request, *, form_class, write, saved: str, url_name: str, tem
     """A supervisors' settings page: the form posts to ``write(actor=…, **cleaned_data)``; a refused value is shown
     on its field (400), a saved one redirects back with ``saved``. ``context()`` gives the rest of the page."""
     user = _supervisor(request)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             write(actor=user, **form.cleaned_data)
@@ -112,8 +113,8 @@ def deadlines(request):
     may_default = services.may_set_default_deadlines(user)
     choices = ([("", _("Everywhere (the default)"))] if may_default else []) + [
         (p.pk, f"{p.name} ({p.get_kind_display()})") for p in areas]
-    form = DeadlineForm(request.POST or None, initial={"place": areas[0].pk if areas else ""},
-                        choices={"place": choices})
+    form = DeadlineForm(request.POST if request.method == "POST" else None,
+                        initial={"place": areas[0].pk if areas else ""}, choices={"place": choices})
     form.fields["place"].widget.choices = choices  # no empty "—": the empty choice means everywhere
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

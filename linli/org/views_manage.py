@@ -82,7 +82,7 @@ def organisation_new(request):
     if not selectors.manage_paths(user):  # no place named (the form, or a POST without one): the role alone
         raise PermissionDenied
     kind = request.POST.get("kind") or request.GET.get("kind") or OrgKind.GROUP
-    form = _organisation_form(user, request.POST or None, kind)
+    form = _organisation_form(user, request.POST if request.method == "POST" else None, kind)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         secretary = _staff_user(d["secretary_username"], form, "secretary_username")

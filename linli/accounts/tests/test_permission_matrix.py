@@ -223,7 +223,7 @@ CALLS = {
     ("cases:bulk", "POST"): Call(ok(302), data=lambda w, role, obj: {"action": "close",
                                                                     "case": [w.outside["case"].pk]}),
     ("cases:new", "GET"): Call(ok(200)),
-    ("cases:new", "POST"): Call(ok(200), data={}),  # the form comes back with its errors
+    ("cases:new", "POST"): Call(ok(400), data={}),  # the form comes back with its errors
     ("cases:detail", "GET"): Call(ok(200)),
     ("cases:transition", "POST"): Call(ok(400), data={}, kwargs=lambda o: {"pk": o.pk, "action": "accept"}),
     ("cases:verify", "POST"): Call(ok(302), data={}),

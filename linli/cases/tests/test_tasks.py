@@ -99,6 +99,13 @@ def test_an_unreached_reporter_still_closes_the_case(new_case, steward, grid1):
     assert Case.objects.get(pk=case.pk).state == State.CLOSED
 
 
-def test_the_command_runs_the_sweep(capsys):
+def test_the_command_runs_the_sweep_and_prunes_idle_rate_limit_keys(capsys):
+    from linli.accounts.models import RateLimitKey
+
+    now = timezone.now()
+    RateLimitKey.objects.create(key="idle", touched_at=now - dt.timedelta(days=2))
+    RateLimitKey.objects.create(key="busy", touched_at=now - dt.timedelta(minutes=5))
     call_command("cases_sweep")
-    assert "escalated=" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "escalated=" in out and "ratelimit_keys_pruned=1" in out
+    assert list(RateLimitKey.objects.values_list("key", flat=True)) == ["busy"]

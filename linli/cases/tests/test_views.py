@@ -45,7 +45,7 @@ def test_bad_photos_are_refused_clearly_and_nothing_is_written(client, resident_
     before = Case.objects.count()
     response = _report(client, leak_category, photos=photos)
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'data-field-error="photos"' in html
     assert Case.objects.count() == before
 
@@ -323,3 +323,24 @@ def test_deadlines_page_query_count_is_bounded(client_for, secretary, demo, djan
     with django_assert_max_num_queries(12):
         response = client.get(reverse("cases:deadlines"))
     assert response.status_code == 200 and response.content.decode().count('data-testid="source"') >= 3
+
+
+def test_an_empty_post_is_bad_input_on_every_case_form(client, client_for, resident_account, branch, demo,
+                                                       leak_category):
+    """A form sent empty (a broken client, a double submit that lost its body) answers 400 with the fields named,
+    and writes nothing — the same as any other form with errors."""
+    user, _resident = resident_account("2")
+    client.force_login(user)
+    before = Case.objects.count()
+    resident_page = client.post(reverse("mycases:report"), {})
+    assert resident_page.status_code == 400 and 'data-field-error="category"' in resident_page.content.decode()
+    desk = client_for(branch)
+    case = Case.objects.filter(path__startswith=demo.path).first()  # the demo's year of history
+    assert case is not None
+    for url in [reverse("cases:new"), reverse("cases:routing"), reverse("cases:deadlines")]:
+        response = desk.post(url, {})
+        assert response.status_code == 400, url
+        assert "data-field-error" in response.content.decode(), url
+    response = desk.post(reverse("cases:mediation_start", args=[case.pk]), {})
+    assert response.status_code == 400 and "data-field-error" in response.content.decode()
+    assert Case.objects.count() == before

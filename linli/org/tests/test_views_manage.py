@@ -57,6 +57,13 @@ def _steward():
 # --- party organisations -----------------------------------------------------------------------------------------
 
 
+def test_an_empty_post_to_the_new_organisation_form_is_bad_input(client_for, branch, demo):
+    before = PartyOrganisation.objects.count()
+    response = client_for(branch).post(reverse("org:organisation_new"), {})
+    assert response.status_code == 400 and "data-field-error" in response.content.decode()
+    assert PartyOrganisation.objects.count() == before
+
+
 def test_creating_a_group_for_a_new_building(client_for, branch, demo):
     b11 = place_create(actor=branch, parent=demo, kind=PlaceKind.BUILDING, code="11", name="11号楼", floors=6)
     client = client_for(branch)

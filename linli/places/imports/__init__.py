@@ -11,6 +11,7 @@ The package: :mod:`.cells` reads cells, :mod:`.columns` holds each template's co
 
 from django.utils.translation import gettext as _
 
+from linli.core.errors import ApplicationError
 from linli.places.imports.cells import (
     GENDER,
     ID_TYPE,
@@ -66,10 +67,18 @@ def too_big_message(size: int) -> str:
 
 
 def import_start(*, actor, compound: Place, kind: str, upload, language: str) -> ImportJob:
-    """Save the uploaded workbook as a queued job; the worker runs it once the transaction has committed."""
+    """Save the uploaded workbook as a queued job; the worker runs it once the transaction has committed.
+
+    The actor must hold ``import_register`` and reach the whole compound — checked here as well as in the view, so
+    that no other caller (a command, a future API) can start an import the desk would refuse."""
     from django.db import transaction
 
+    from linli.accounts.permissions import IMPORT_REGISTER, has_perm
+    from linli.core.scope import in_scope
     from linli.places.tasks import run_import
+
+    if not has_perm(actor, IMPORT_REGISTER) or not in_scope(actor, compound.path):
+        raise ApplicationError(_("You may not import into the register of this compound."), code="forbidden")
 
     job = ImportJob.objects.create(
         compound=compound, created_by=actor, kind=kind, original_filename=upload.name[-255:], file=upload,

@@ -463,6 +463,20 @@ def test_grid_worker_cannot_open_or_post_the_import_page(client_for, grid1, demo
     assert not Place.objects.filter(code="51", parent=demo).exists()
 
 
+@pytest.mark.parametrize("who", ["grid1", "branch_elsewhere"])
+def test_the_import_service_itself_refuses_who_the_desk_refuses(who, grid1, branch, demo, other_compound):
+    """Not only the view: a command or any other caller of the service cannot start an import the desk refuses."""
+    from linli.core.errors import ApplicationError
+    from linli.places.imports import import_start
+
+    actor, compound = (grid1, demo) if who == "grid1" else (branch, other_compound)
+    upload = SimpleUploadedFile("register.xlsx", xlsx([["71", "", 5]], ImportKind.BUILDINGS))
+    with pytest.raises(ApplicationError) as refused:
+        import_start(actor=actor, compound=compound, kind=ImportKind.BUILDINGS, upload=upload, language="zh-hans")
+    assert refused.value.code == "forbidden"
+    assert not ImportJob.objects.exists()
+
+
 def test_import_into_a_compound_out_of_scope_is_404(client_for, branch, other_compound):
     client = client_for(branch)
     assert client.get(reverse("places:import", args=[other_compound.pk])).status_code == 404
