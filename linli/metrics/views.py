@@ -15,8 +15,13 @@ from openpyxl.styles import Font
 
 from linli.accounts.permissions import VIEW_METRICS, has_perm
 from linli.core.audit import audit
+from linli.core.pagination import paginate
 from linli.metrics import selectors
 from linli.metrics.selectors import DIMENSIONS, RATES
+
+
+#: Rows of a breakdown per page of the dashboard.
+BREAKDOWN_PAGE = 100
 
 
 def _month(value: str) -> dt.date | None:
@@ -67,7 +72,9 @@ def dashboard(request):
         "reported_label": _("Reported"),
     }
     return render(request, "metrics/dashboard.html", {
-        "total": total, "rows": rows, "by": by, "dimensions": DIMENSIONS.items(), "rates": RATES,
+        # A city's breakdown by building or handler has thousands of rows: the page shows them a hundred at a time
+        # (the Excel export has them all).
+        "total": total, "page": paginate(request, rows, per_page=BREAKDOWN_PAGE), "by": by, "dimensions": DIMENSIONS.items(), "rates": RATES,
         "start": filters["start"], "end": filters["end"],
         "category": filters.get("category_id"), "building": filters.get("building_id"),
         "categories": Category.objects.filter(is_active=True),

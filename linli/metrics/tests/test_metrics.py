@@ -173,3 +173,21 @@ def test_a_building_outside_the_grid_shows_nothing(client_for, reported_case, br
         Figures().counts
     html = client_for(grid1).get(reverse("metrics:dashboard"), {"building": seven.pk, "by": "building"}).content
     assert "7号楼".encode() not in html and f'value="{seven.pk}"'.encode() not in html
+
+
+def test_a_long_breakdown_is_shown_a_page_at_a_time(client_for, branch, monkeypatch):
+    """A street's or a city's breakdown by building has thousands of rows: the page shows a page of them, says how
+    many there are, and pages on with the filters kept."""
+    from linli.metrics import views
+
+    rollup_refresh(full=True)
+    client = client_for(branch)
+    everything = client.get(reverse("metrics:dashboard"), {"by": "building", "lang": "en"}).content.decode()
+    n_rows = everything.split('data-testid="breakdown"')[1].split("</tbody>")[0].count("<tr>") - 1  # less the head
+    assert n_rows > 2  # the demo's history reaches several buildings
+    monkeypatch.setattr(views, "BREAKDOWN_PAGE", 2)
+    first = client.get(reverse("metrics:dashboard"), {"by": "building", "lang": "en"}).content.decode()
+    assert first.split('data-testid="breakdown"')[1].split("</tbody>")[0].count("<tr>") - 1 == 2
+    assert f"Rows 1–2 of {n_rows}" in first and "page=2" in first and "by=building" in first
+    second = client.get(reverse("metrics:dashboard"), {"by": "building", "lang": "en", "page": 2}).content.decode()
+    assert f"Rows 3–4 of {n_rows}" in second or f"Rows 3–3 of {n_rows}" in second
