@@ -19,7 +19,6 @@ from linli.core.pagination import paginate
 from linli.metrics import selectors
 from linli.metrics.selectors import DIMENSIONS, RATES
 
-
 #: Rows of a breakdown per page of the dashboard.
 BREAKDOWN_PAGE = 100
 
