@@ -73,7 +73,8 @@ def dashboard(request):
     return render(request, "metrics/dashboard.html", {
         # A city's breakdown by building or handler has thousands of rows: the page shows them a hundred at a time
         # (the Excel export has them all).
-        "total": total, "page": paginate(request, rows, per_page=BREAKDOWN_PAGE), "by": by, "dimensions": DIMENSIONS.items(), "rates": RATES,
+        "total": total, "page": paginate(request, rows, per_page=BREAKDOWN_PAGE), "by": by,
+        "dimensions": DIMENSIONS.items(), "rates": RATES,
         "start": filters["start"], "end": filters["end"],
         "category": filters.get("category_id"), "building": filters.get("building_id"),
         "categories": Category.objects.filter(is_active=True),
