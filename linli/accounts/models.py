@@ -195,6 +195,22 @@ class TotpDevice(models.Model):
         return f"TOTP · {self.user}"
 
 
+class RecoveryCode(models.Model):
+    """One of a user's one-time codes for two-factor sign-in without the phone (lost, broken, left at home). Only a
+    keyed hash is kept: the codes are shown once, when made. A used code keeps its row, dated, for the record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code · {self.user}"
+
+
 class RateLimitKey(models.Model):
     """One row per rate-limited key (a phone number, a username or a client address, kept as a keyed hash): a
     request locks its row before it counts earlier attempts and records its own, so that two requests arriving at

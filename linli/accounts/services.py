@@ -17,6 +17,7 @@ from linli.accounts.models import (
     AttemptKind,
     InvitationCode,
     LinkMethod,
+    RecoveryCode,
     ResidentLink,
     Role,
     RoleAssignment,
@@ -401,8 +402,16 @@ def totp_check(*, user: User, code: str, ip: str | None = None, confirm: bool = 
         audit(actor=user, action="two_factor.failed", place_path=place_path, data={"locked": True})
         raise ApplicationError(_("Code: too many wrong codes. Try again in 15 minutes."), field="code",
                                code="locked")
-    step = _totp_match(device, code)
     wrong = _("Code: the code is wrong or was used already.")
+    if device.confirmed_at is not None and looks_like_recovery_code(code):
+        if not _recovery_code_use(user, code):
+            audit(actor=user, action="two_factor.failed", place_path=place_path, data={"recovery_code": True})
+            raise ApplicationError(wrong, field="code")
+        audit(actor=user, action="two_factor.recovery_code_used", place_path=place_path,
+              data={"left": recovery_codes_left(user)})
+        attempt_succeeded(attempt)
+        return device
+    step = _totp_match(device, code)
     if step is None:
         audit(actor=user, action="two_factor.failed", place_path=place_path)
         raise ApplicationError(wrong, field="code")
@@ -428,6 +437,65 @@ def totp_check(*, user: User, code: str, ip: str | None = None, confirm: bool = 
 
 def has_totp(user) -> bool:
     return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+#: Recovery codes made at a time; each is 8 characters of the invitation alphabet (about 40 bits), shown as XXXX-XXXX.
+RECOVERY_CODES = 10
+
+
+def _recovery_normalise(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def looks_like_recovery_code(code: str) -> bool:
+    """A recovery code, not an authenticator's 6 digits (both are typed into the same field)."""
+    value = _recovery_normalise(code)
+    return len(value) == INVITATION_LENGTH and not value.isdigit()
+
+
+def _recovery_hash(user, code: str) -> str:
+    return keyed_hash(f"recovery:{user.pk}:{_recovery_normalise(code)}")
+
+
+@transaction.atomic
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """New recovery codes for ``user``'s two-factor sign-in; the unused old ones stop working. Returns the codes,
+    which are not stored and cannot be shown again (audited: ``two_factor.recovery_codes_issued``)."""
+    codes = []
+    while len(codes) < RECOVERY_CODES:
+        code = "".join(secrets.choice(INVITATION_ALPHABET) for _i in range(INVITATION_LENGTH))
+        if code not in codes:
+            codes.append(code)
+    RecoveryCode.objects.filter(user=user, used_at__isnull=True).delete()
+    RecoveryCode.objects.bulk_create([RecoveryCode(user=user, code_hash=_recovery_hash(user, c)) for c in codes])
+    audit(actor=user, action="two_factor.recovery_codes_issued", place_path=user_place_path(user),
+          data={"count": len(codes)})
+    return [f"{c[:4]}-{c[4:]}" for c in codes]
+
+
+def _recovery_code_use(user, code: str) -> bool:
+    """Spend one unused recovery code of ``user``; one conditional UPDATE, so that of two requests with the same
+    code one wins."""
+    return RecoveryCode.objects.filter(user=user, code_hash=_recovery_hash(user, code), used_at__isnull=True).update(
+        used_at=timezone.now()) == 1
+
+
+def recovery_codes_left(user) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+@transaction.atomic
+def two_factor_reset(*, actor, user: User, reason: str) -> bool:
+    """Remove ``user``'s authenticator and recovery codes (a lost phone and lost codes, checked in person by the
+    operator): at the next sign-in they enrol again. Needs a reason; audited. False when there was nothing."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ApplicationError(_("Give the reason for the reset (at least 4 characters)."), field="reason")
+    removed = TotpDevice.objects.filter(user=user).delete()[0]
+    RecoveryCode.objects.filter(user=user, used_at__isnull=True).delete()
+    audit(actor=actor, action="two_factor.reset", target=user, place_path=user_place_path(user),
+          data={"reason": reason[:200], "had_device": bool(removed)})
+    return bool(removed)
 
 
 def invitation_print_record(*, actor, building: Place, count: int) -> None:

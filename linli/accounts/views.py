@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -83,14 +84,28 @@ def two_factor(request):
         else:
             gate.mark_verified(request)
             messages.success(request, _("Two-factor sign-in is on."))
-            return redirect(next_url or "accounts:two_factor")
+            return _recovery_codes_page(request, next_url, first=True)
+    elif request.method == "POST" and request.POST.get("action") == "recovery_codes":
+        if not two_factor_verified(request):  # only a session that passed the second step makes new codes
+            raise PermissionDenied
+        return _recovery_codes_page(request, next_url, first=False)
     context = {"device": device, "required": may_reveal(request.user), "next": next_url,
-               "step": gate.step_required(request), "verified": two_factor_verified(request)}
+               "step": gate.step_required(request), "verified": two_factor_verified(request),
+               "recovery_left": services.recovery_codes_left(request.user) if device.confirmed_at else None}
     if device.confirmed_at is None:
         uri = services.totp_uri(device)
         context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for your authenticator"))
         context["secret"] = services.totp_secret(device)
     return render(request, "accounts/two_factor.html", context)
+
+
+def _recovery_codes_page(request, next_url: str, *, first: bool):
+    """New recovery codes, shown this once (they are not stored), with the way on."""
+    codes = services.recovery_codes_issue(user=request.user)
+    response = render(request, "accounts/two_factor_codes.html", {
+        "codes": codes, "first": first, "next": next_url or reverse("accounts:two_factor")})
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
@@ -109,6 +124,10 @@ def two_factor_verify(request):
             messages.error(request, exc.message)
         else:
             gate.mark_verified(request)
+            if services.looks_like_recovery_code(request.POST.get("code", "")):
+                messages.warning(request, _("You signed in with a recovery code; %(left)s left. Make new ones on "
+                                            "the two-factor page, and set up your authenticator again if the phone "
+                                            "is lost.") % {"left": services.recovery_codes_left(request.user)})
             return redirect(next_url)
     return render(request, "accounts/two_factor_verify.html", {
         "next": next_url, "mandatory": gate.step_required(request) is not None})

@@ -26,6 +26,14 @@ def _sign_in(client, username, password=PASSWORD, **extra):
     return client.post(reverse("accounts:login"), {"username": username, "password": password}, **extra)
 
 
+def _codes(page: str) -> list[str]:
+    """The recovery codes listed on a page."""
+    import re
+
+    block = page.split('data-testid="recovery-codes"')[1].split("</ol>")[0]
+    return re.findall(r"<li[^>]*>([A-Z0-9]{4}-[A-Z0-9]{4})</li>", block)
+
+
 def _verify(client, code, next_url="/"):
     return client.post(reverse("accounts:two_factor_verify"), {"code": code, "next": next_url})
 
@@ -103,7 +111,10 @@ def test_without_an_authenticator_the_role_is_sent_to_enrol_and_nothing_else(cli
     assert client.get(reverse("places:residents")).status_code == 302  # still closed
     response = client.post(reverse("accounts:two_factor"), {"code": pyotp.TOTP(secret).now(),
                                                             "next": "/places/residents/"})
-    assert response.status_code == 302 and response.url == "/places/residents/"
+    # On: the recovery codes are shown this once, then the way on to the page asked for.
+    page = response.content.decode()
+    assert response.status_code == 200 and len(_codes(page)) == 10 and 'href="/places/residents/"' in page
+    assert "no-store" in response["Cache-Control"]
     device.refresh_from_db()
     assert device.confirmed_at is not None
     assert AuditEvent.objects.filter(action="two_factor.enrolled", actor=branch_secretary).exists()
@@ -241,3 +252,83 @@ def test_totp_code_refuses_anything_but_a_demo_secret(branch_secretary, totp_for
     totp_for(secretary)
     with pytest.raises(CommandError, match="not the demo's"):
         call_command("totp_code", "secretary", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_a_recovery_code_stands_in_for_a_lost_phone_once(client, branch_secretary, totp_for):
+    """Codes made while verified; at the code step one of them opens Linli once (any case or dash), the count goes
+    down, a used one is refused, and new codes make the old unused ones stop working."""
+    totp = totp_for(branch_secretary)
+    _sign_in(client, "t_branch")
+    _verify(client, totp.now())
+    response = client.post(reverse("accounts:two_factor"), {"action": "recovery_codes"})
+    codes = _codes(response.content.decode())
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert AuditEvent.objects.filter(action="two_factor.recovery_codes_issued", actor=branch_secretary).exists()
+    client.logout()
+    _sign_in(client, "t_branch")
+    page = client.get(reverse("accounts:two_factor_verify")).content.decode()
+    assert 'data-testid="use-recovery-code"' in page
+    response = _verify(client, codes[0].lower().replace("-", " "), next_url="/places/residents/")
+    assert response.status_code == 302 and response.url == "/places/residents/"
+    assert client.get(reverse("places:residents")).status_code == 200
+    assert AuditEvent.objects.get(action="two_factor.recovery_code_used", actor=branch_secretary).data == {"left": 9}
+    left = client.get(reverse("accounts:two_factor"), {"lang": "en"}).content.decode()
+    assert "9 recovery codes left" in left
+    client.logout()
+    _sign_in(client, "t_branch")
+    assert _verify(client, codes[0]).status_code == 200  # spent
+    assert client.get(reverse("places:residents")).status_code == 302
+    # New codes: the old unused ones stop working. (The next time step's code: the current one was used above.)
+    assert _verify(client, totp.at(timezone.now() + dt.timedelta(seconds=30))).status_code == 302
+    fresh = _codes(client.post(reverse("accounts:two_factor"), {"action": "recovery_codes"}).content.decode())
+    assert set(fresh).isdisjoint(codes)
+    client.logout()
+    _sign_in(client, "t_branch")
+    assert _verify(client, codes[1]).status_code == 200
+    assert _verify(client, fresh[0]).status_code == 302
+
+
+def test_wrong_recovery_codes_count_towards_the_lock(client, branch_secretary, totp_for):
+    totp_for(branch_secretary)
+    _sign_in(client, "t_branch")
+    for _ in range(5):
+        assert _verify(client, "ABCD-EFGH").status_code == 200
+    response = client.get(reverse("accounts:two_factor_verify"))
+    assert client.get(reverse("places:residents")).status_code == 302
+    assert SignInAttempt.objects.filter(username="t_branch", succeeded=False).count() >= 5
+    assert response.status_code == 200
+
+
+def test_an_unverified_session_cannot_make_recovery_codes(client, grid_worker, totp_for):
+    """A grid worker with two-factor on who has not passed the code step (they are let through for pages that
+    reveal nothing, never for this)."""
+    from linli.accounts.models import RecoveryCode
+
+    totp_for(grid_worker)
+    _sign_in(client, "t_grid")
+    client.get(reverse("accounts:two_factor_verify"))
+    response = client.post(reverse("accounts:two_factor"), {"action": "recovery_codes"})
+    assert response.status_code in (302, 403)
+    assert not RecoveryCode.objects.filter(user=grid_worker).exists()
+
+
+def test_an_operator_resets_two_factor_with_a_reason(client, branch_secretary, totp_for):
+    from linli.accounts.models import RecoveryCode
+    from linli.accounts.services import recovery_codes_issue
+
+    totp_for(branch_secretary)
+    recovery_codes_issue(user=branch_secretary)
+    with pytest.raises(CommandError, match="reason"):
+        call_command("two_factor_reset", "t_branch", "--reason", "")
+    assert TotpDevice.objects.filter(user=branch_secretary).exists()
+    out = io.StringIO()
+    call_command("two_factor_reset", "t_branch", "--reason", "phone stolen, checked in person", stdout=out)
+    assert "set it up again" in out.getvalue()
+    assert not TotpDevice.objects.filter(user=branch_secretary).exists()
+    assert not RecoveryCode.objects.filter(user=branch_secretary, used_at__isnull=True).exists()
+    event = AuditEvent.objects.get(action="two_factor.reset")
+    assert event.data["reason"] == "phone stolen, checked in person" and event.target_id == str(branch_secretary.pk)
+    with pytest.raises(CommandError, match="No user"):
+        call_command("two_factor_reset", "nobody", "--reason", "typo check")
+    # At the next sign-in they enrol again.
+    assert _sign_in(client, "t_branch").url.startswith(reverse("accounts:two_factor") + "?")
