@@ -9,6 +9,7 @@ detail level.
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet, Sum
@@ -245,8 +246,13 @@ def _breakdown(*, user, by: str, groups: dict) -> tuple[Figures, list[Figures]]:
         figures = Figures(key=key, counts=dict(figures.counts), hist=list(figures.hist))
         figures.label = names.get(key, "") if key is not None else str(none_label.get(by, "—"))
         out.append(figures)
-    out.sort(key=lambda f: (f.key is None, str(f.key) if by == "month" else f.label))
+    out.sort(key=lambda f: (f.key is None, str(f.key) if by == "month" else _in_number_order(f.label)))
     return total, out
+
+
+def _in_number_order(label: str) -> list:
+    """A sort key that puts 2号楼 before 10号楼 (numbers inside a name compared as numbers)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", label) if part]
 
 
 def breakdown(*, user, by: str, **filters) -> tuple[Figures, list[Figures]]:

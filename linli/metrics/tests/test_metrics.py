@@ -191,3 +191,10 @@ def test_a_long_breakdown_is_shown_a_page_at_a_time(client_for, branch, monkeypa
     assert f"Rows 1–2 of {n_rows}" in first and "page=2" in first and "by=building" in first
     second = client.get(reverse("metrics:dashboard"), {"by": "building", "lang": "en", "page": 2}).content.decode()
     assert f"Rows 3–4 of {n_rows}" in second or f"Rows 3–3 of {n_rows}" in second
+
+
+def test_buildings_are_listed_in_number_order(client_for, branch):
+    rollup_refresh(full=True)
+    html = client_for(branch).get(reverse("metrics:dashboard"), {"by": "building"}).content.decode()
+    table = html.split('data-testid="breakdown"')[1]
+    assert table.index("<td>2号楼</td>") < table.index("<td>10号楼</td>")  # not 1, 10, 2 …
