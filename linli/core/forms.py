@@ -34,3 +34,18 @@ def error_to_form(form: forms.Form, exc, aliases: dict[str, str] | None = None) 
     service's field name to the form's), else above the form."""
     field = (aliases or {}).get(exc.field, exc.field)
     form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def submit(form: forms.Form, write, aliases: dict[str, str] | None = None) -> tuple[bool, object]:
+    """The desk's "form → service" step: when ``form`` is valid, call ``write(cleaned_data)``; a broken rule it
+    raises goes onto the form (:func:`error_to_form`). Returns ``(True, what write returned)``, or ``(False, None)``
+    when the form has errors — the view then renders it again, with status 400."""
+    from linli.core.errors import ApplicationError
+
+    if not form.is_valid():
+        return False, None
+    try:
+        return True, write(form.cleaned_data)
+    except ApplicationError as exc:
+        error_to_form(form, exc, aliases)
+        return False, None

@@ -17,7 +17,6 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from linli.accounts.models import User
 from linli.api.pagination import Pagination
 from linli.core.errors import ApplicationError
 from linli.core.scope import scope_q
@@ -30,6 +29,7 @@ from linli.org.models import (
     StewardTeamMember,
     TeamKind,
 )
+from linli.org.services import staff_user_named
 from linli.places.models import Household, Place, PlaceKind
 from linli.places.selectors import get_building_for_user, get_compound_for_user, get_resident_for_user
 
@@ -54,15 +54,6 @@ def _households(user, ids: list[int]) -> list[Household]:
     if len(found) != len(wanted):
         raise Http404
     return found
-
-
-def _staff_user(username: str | None, field: str) -> User | None:
-    if not username:
-        return None
-    user = User.objects.filter(username=username.strip(), is_active=True, is_resident=False).first()
-    if user is None:
-        raise ApplicationError(_("User name: nobody signs in as “%(name)s”.") % {"name": username}, field=field)
-    return user
 
 
 # --- schemas -----------------------------------------------------------------------------------------------------
@@ -328,7 +319,7 @@ def organisation_create(request, payload: OrganisationIn):
     _keeper(request, place.path)
     leader = get_resident_for_user(user=user, pk=payload.leader_id) if payload.leader_id else None
     org = services.organisation_create(actor=user, kind=payload.kind, place=place, name=payload.name,
-                                       secretary=_staff_user(payload.secretary_username, "secretary_username"),
+                                       secretary=staff_user_named(payload.secretary_username, "secretary_username"),
                                        leader=leader)
     return Status(201, _organisation_detail(user, org.pk))
 
@@ -341,7 +332,7 @@ def organisation_leadership(request, org_id: int, payload: LeadershipIn):
     _keeper(request, org.path)
     leader = get_resident_for_user(user=user, pk=payload.leader_id) if payload.leader_id else None
     services.organisation_leadership_set(actor=user, organisation=org, leader=leader,
-                                         secretary=_staff_user(payload.secretary_username, "secretary_username"))
+                                         secretary=staff_user_named(payload.secretary_username, "secretary_username"))
     return _organisation_detail(user, org.pk)
 
 
@@ -506,7 +497,7 @@ def team_member_add(request, team_id: int, payload: TeamMemberIn):
     team = selectors.get_team_for_user(user=user, pk=team_id)
     _keeper(request, team.path)
     resident = get_resident_for_user(user=user, pk=payload.resident_id) if payload.resident_id else None
-    member = services.team_member_add(actor=user, team=team, user=_staff_user(payload.username, "username"),
+    member = services.team_member_add(actor=user, team=team, user=staff_user_named(payload.username, "username"),
                                       resident=resident, display_name=payload.display_name, duty=payload.duty,
                                       buildings=_team_buildings(team, payload.building_ids),
                                       joined_on=payload.joined_on)

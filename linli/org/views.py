@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.models import User
 from linli.core.errors import ApplicationError
 from linli.org import selectors, services
 from linli.org.forms import (
@@ -125,14 +124,9 @@ def team_member_add(request, pk: int):
     if data["resident"]:
         resident = get_resident_for_user(user=request.user, pk=data["resident"])
         back = reverse("org:person", args=[resident.pk])
-    user = None
-    if data["username"]:
-        user = User.objects.filter(username=data["username"].strip(), is_active=True).first()
-        if user is None:
-            messages.error(request, _("User name: nobody signs in as “%(name)s”.") % {"name": data["username"]})
-            return redirect(back)
     buildings = [b for b in _compound_buildings(team) if b.pk in set(data["buildings"])]
     try:
+        user = services.staff_user_named(data["username"], "username")
         member = services.team_member_add(actor=request.user, team=team, user=user, resident=resident,
                                           display_name=data["display_name"], duty=data["duty"],
                                           buildings=buildings, joined_on=data["joined_on"])

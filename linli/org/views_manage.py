@@ -14,18 +14,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.models import User
-from linli.core.errors import ApplicationError
+from linli.core.forms import submit
 from linli.core.scope import get_in_scope_or_404
 from linli.org import selectors, services
 from linli.org.forms import (
+    FIELD_ALIASES,
     EndForm,
     LeaderForm,
     MemberBuildingsForm,
     OrganisationForm,
     SecretaryForm,
     TeamForm,
-    error_to_form,
 )
 from linli.org.models import OrgKind
 from linli.org.views import (
@@ -42,18 +41,6 @@ from linli.places.selectors import compound_list, get_building_for_user, get_com
 def _keeper(user, path: str, roles=selectors.ORG_MANAGER_ROLES) -> None:
     if not selectors.can_manage(user, path, frozenset(roles)):
         raise PermissionDenied
-
-
-def _staff_user(username: str, form, field: str) -> User | None:
-    """The staff user who signs in as ``username`` (None for an empty name); an unknown one is an error on
-    ``field``."""
-    username = (username or "").strip()
-    if not username:
-        return None
-    user = User.objects.filter(username=username, is_active=True, is_resident=False).first()
-    if user is None:
-        form.add_error(field, _("Nobody signs in as “%(name)s”.") % {"name": username})
-    return user
 
 
 # --- party organisations -----------------------------------------------------------------------------------------
@@ -83,18 +70,14 @@ def organisation_new(request):
         raise PermissionDenied
     kind = request.POST.get("kind") or request.GET.get("kind") or OrgKind.GROUP
     form = _organisation_form(user, request.POST if request.method == "POST" else None, kind)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        secretary = _staff_user(d["secretary_username"], form, "secretary_username")
-        if not form.errors:
-            try:
-                org = services.organisation_create(actor=user, kind=d["kind"], place=place, name=d["name"],
-                                                   secretary=secretary)
-            except ApplicationError as exc:
-                error_to_form(form, exc)
-            else:
-                messages.success(request, _("%(name)s was created.") % {"name": org.name})
-                return redirect("org:organisation", pk=org.pk)
+    if request.method == "POST":
+        created, org = submit(form, lambda d: services.organisation_create(
+            actor=user, kind=d["kind"], place=place, name=d["name"],
+            secretary=services.staff_user_named(d["secretary_username"], "secretary_username")),
+            FIELD_ALIASES)
+        if created:
+            messages.success(request, _("%(name)s was created.") % {"name": org.name})
+            return redirect("org:organisation", pk=org.pk)
     return render(request, "org/organisation_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -132,25 +115,23 @@ def organisation_leadership(request, pk: int):
     org = selectors.get_organisation_for_user(user=user, pk=pk)
     _keeper(user, org.path)
     form = _leadership_form(user, org, request.POST)
-    if form.is_valid():
+
+    def lead(d):
         leader = secretary = None
         if org.kind == OrgKind.GROUP:
-            if form.cleaned_data["leader"]:
+            if d["leader"]:
                 leader = next((m.resident for m in selectors.group_members(user=user, building=org.place)
-                               if m.resident_id == form.cleaned_data["leader"]), None)
+                               if m.resident_id == d["leader"]), None)
         else:
-            secretary = _staff_user(form.cleaned_data["secretary_username"], form, "secretary_username")
-        if not form.errors:
-            try:
-                org = services.organisation_leadership_set(actor=user, organisation=org, leader=leader,
-                                                           secretary=secretary)
-            except ApplicationError as exc:
-                error_to_form(form, exc)
-            else:
-                if not request.htmx:
-                    messages.success(request, _("Saved."))
-                    return redirect("org:organisation", pk=org.pk)
-                form = None
+            secretary = services.staff_user_named(d["secretary_username"], "secretary_username")
+        return services.organisation_leadership_set(actor=user, organisation=org, leader=leader, secretary=secretary)
+
+    saved, _org = submit(form, lead, FIELD_ALIASES)
+    if saved:
+        if not request.htmx:
+            messages.success(request, _("Saved."))
+            return redirect("org:organisation", pk=org.pk)
+        form = None
     org = selectors.get_organisation_for_user(user=user, pk=org.pk)
     context = {**_organisation_context(request, org, form), "saved": form is None}
     if request.htmx:  # htmx swaps a 2xx only: the card comes back with its errors, or saved
@@ -169,15 +150,10 @@ def membership_end(request, pk: int):
     membership = selectors.get_membership_for_user(user=user, pk=pk)
     _keeper(user, membership.path)
     form = EndForm(request.POST)
-    if form.is_valid():
-        try:
-            services.membership_end(actor=user, membership=membership, **form.cleaned_data)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, _("The party membership of %(name)s has ended.")
-                             % {"name": membership.resident.name})
-            return redirect("org:person", pk=membership.resident_id)
+    ended, _row = submit(form, lambda d: services.membership_end(actor=user, membership=membership, **d), FIELD_ALIASES)
+    if ended:
+        messages.success(request, _("The party membership of %(name)s has ended.") % {"name": membership.resident.name})
+        return redirect("org:person", pk=membership.resident_id)
     return render(request, "org/person.html", person_context(request, membership.resident_id, end_form=form),
                   status=400)
 
@@ -190,18 +166,17 @@ def anchor_designate(request, pk: int):
     building = get_building_for_user(user=user, pk=pk)
     _keeper(user, building.path, selectors.ANCHOR_MANAGER_ROLES)
     form = designate_form_for(user, building, request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
+
+    def designate(d):
         member = selectors.get_membership_for_user(user=user, pk=d["member"])
         households = list(Household.objects.filter(pk__in=d["households"]).select_related("unit"))
-        try:
-            anchor = services.anchor_household_designate(actor=user, member=member, looked_after=households,
-                                                         since=d["since"])
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, _("%(unit)s is now an anchor household.") % {"unit": anchor.household.unit.name})
-            return redirect("org:building", pk=building.pk)
+        return services.anchor_household_designate(actor=user, member=member, looked_after=households,
+                                                   since=d["since"])
+
+    designated, anchor = submit(form, designate, FIELD_ALIASES)
+    if designated:
+        messages.success(request, _("%(unit)s is now an anchor household.") % {"unit": anchor.household.unit.name})
+        return redirect("org:building", pk=building.pk)
     return render(request, "org/building.html", building_context(request, building.pk, designate_form=form),
                   status=400)
 
@@ -214,15 +189,11 @@ def anchor_end(request, pk: int):
     anchor = selectors.get_anchor_for_user(user=user, pk=pk)
     _keeper(user, anchor.path, selectors.ANCHOR_MANAGER_ROLES)
     form = EndForm(request.POST)
-    if form.is_valid():
-        try:
-            services.anchor_household_end(actor=user, anchor=anchor, **form.cleaned_data)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, _("%(unit)s is no longer an anchor household.")
-                             % {"unit": anchor.household.unit.name})
-            return redirect("org:building", pk=anchor.building_id)
+    ended, _row = submit(form, lambda d: services.anchor_household_end(actor=user, anchor=anchor, **d), FIELD_ALIASES)
+    if ended:
+        messages.success(request, _("%(unit)s is no longer an anchor household.")
+                         % {"unit": anchor.household.unit.name})
+        return redirect("org:building", pk=anchor.building_id)
     return render(request, "org/building.html",
                   building_context(request, anchor.building_id, end_form=form, end_anchor=anchor.pk), status=400)
 
@@ -247,15 +218,11 @@ def team_new(request):
     if not selectors.manage_paths(user):  # no compound named: the role alone
         raise PermissionDenied
     form = team_form_for(user, request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            team = services.team_create(actor=user, compound=compound, kind=d["kind"], name=d["name"])
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, _("%(name)s was created.") % {"name": team.name})
-            return redirect("org:team", pk=team.pk)
+    created, team = submit(form, lambda d: services.team_create(actor=user, compound=compound, kind=d["kind"],
+                                                                name=d["name"]), FIELD_ALIASES)
+    if created:
+        messages.success(request, _("%(name)s was created.") % {"name": team.name})
+        return redirect("org:team", pk=team.pk)
     return render(request, "org/team_list.html", team_list_context(request, team_form=form), status=400)
 
 
@@ -268,19 +235,13 @@ def member_buildings(request, pk: int):
     _keeper(user, member.path)
     buildings = selectors.compound_buildings(member.team)
     form = MemberBuildingsForm(request.POST, choices={"buildings": [(b.pk, b.name) for b in buildings]})
-    if form.is_valid():
-        wanted = set(form.cleaned_data["buildings"])
-        try:
-            services.team_member_buildings_set(actor=user, member=member,
-                                               buildings=[b for b in buildings if b.pk in wanted])
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            if not request.htmx:
-                messages.success(request, _("The buildings %(name)s covers were saved.")
-                                 % {"name": member.display_name})
-                return redirect("org:team", pk=member.team_id)
-            form = None
+    saved, _member = submit(form, lambda d: services.team_member_buildings_set(
+        actor=user, member=member, buildings=[b for b in buildings if b.pk in set(d["buildings"])]), FIELD_ALIASES)
+    if saved:
+        if not request.htmx:
+            messages.success(request, _("The buildings %(name)s covers were saved.") % {"name": member.display_name})
+            return redirect("org:team", pk=member.team_id)
+        form = None
     if request.htmx:  # htmx swaps a 2xx only: the row comes back with its errors, or saved
         current, _former = selectors.team_roster(user=user, team=member.team)
         row = next(m for m in current if m.pk == member.pk)

@@ -9,7 +9,7 @@ leader may also run its anchor households). A refusal names the field (``Applica
 ``out_of_scope``, ``forbidden``, ``conflict`` (the database refused a duplicate) or ``invalid``.
 """
 
-from linli.org.services._common import TEAM_ROLES
+from linli.org.services._common import TEAM_ROLES, staff_user_named
 from linli.org.services.anchors import (
     anchor_household_assign,
     anchor_household_cover,
@@ -32,6 +32,7 @@ from linli.org.services.teams import (
 
 __all__ = [
     "TEAM_ROLES",
+    "staff_user_named",
     "anchor_household_assign",
     "anchor_household_cover",
     "anchor_household_designate",

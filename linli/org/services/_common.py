@@ -34,6 +34,20 @@ def check_actor_reaches(actor, path: str, field: str, roles=ORG_MANAGER_ROLES) -
                                code="forbidden")
 
 
+def staff_user_named(username: str | None, field: str):
+    """The active staff account that signs in as ``username`` (None for no name): a secretary to name, a user to
+    add to a team. A resident's account or an unknown name is an error on ``field``."""
+    from linli.accounts.models import User
+
+    username = (username or "").strip()
+    if not username:
+        return None
+    user = User.objects.filter(username=username, is_active=True, is_resident=False).first()
+    if user is None:
+        raise ApplicationError(_("User name: nobody signs in as “%(name)s”.") % {"name": username}, field=field)
+    return user
+
+
 def check_date(value: dt.date | None, field: str, label) -> None:
     if value is not None and value > timezone.localdate():
         raise ApplicationError(_("%(field)s cannot be in the future.") % {"field": label}, field=field)

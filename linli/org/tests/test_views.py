@@ -180,6 +180,17 @@ def test_bad_input_on_the_team_page_is_a_message_and_writes_nothing(client_for, 
     assert "alert-danger" in html and needle in html
 
 
+def test_a_residents_account_is_not_a_staff_user_to_add_by_name(client_for, branch, teams, resident_account):
+    """As in the API and the organisation forms: a user name names a staff account (one lookup for all three)."""
+    account, _resident = resident_account("2")
+    before = StewardTeamMember.objects.count()
+    client = client_for(branch)
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "en"})
+    response = client.post(reverse("org:team_member_add", args=[teams[TeamKind.PROPERTY].pk]),
+                           {"username": account.username}, follow=True)
+    assert "alert-danger" in response.content.decode() and StewardTeamMember.objects.count() == before
+
+
 # --- a person ----------------------------------------------------------------------------------------------------
 
 
