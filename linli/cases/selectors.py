@@ -206,8 +206,10 @@ def get_follow_up_call_for_user(*, user, pk: int) -> FollowUpCall:
 
 
 def get_mediation_for_user(*, user, pk: int) -> Mediation:
-    mediation = Mediation.objects.filter(case__in=Case.objects.filter(visible_q(user)), pk=pk).select_related(
-        "case", "peacemaker").first()
+    """A mediation seen through its case — or by its own peacemaker, whom the case need not be routed to."""
+    mine = Q(peacemaker=user) if getattr(user, "pk", None) else Q(pk__in=[])
+    mediation = (Mediation.objects.filter(Q(case__in=Case.objects.filter(visible_q(user))) | mine, pk=pk)
+                 .select_related("case", "peacemaker").first())
     if mediation is None:
         raise Http404
     return mediation
@@ -216,6 +218,24 @@ def get_mediation_for_user(*, user, pk: int) -> Mediation:
 def categories(*, active_only: bool = True) -> QuerySet[Category]:
     qs = Category.objects.all()
     return qs.filter(is_active=True) if active_only else qs
+
+
+def handler_in_area(*, user, pk: int):
+    """The account ``pk`` if it holds a current role in ``user``'s area (someone a supervisor may route cases to),
+    else None — never any account by its number."""
+    from linli.accounts.models import User
+
+    return (User.objects.filter(pk=pk, role_assignments__ended_at__isnull=True)
+            .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
+
+
+def peacemakers_for(*, case: Case) -> QuerySet:
+    """The peacemakers who may mediate ``case``: a current peacemaker role at its place or above."""
+    from linli.accounts.models import Role, RoleAssignment, User
+    from linli.cases.services.common import path_prefixes
+
+    return User.objects.filter(pk__in=RoleAssignment.objects.filter(
+        role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=path_prefixes(case.path)).values("user_id"))
 
 
 #: An active category by its code, compiled once per process: every report through the API reads one.

@@ -32,7 +32,7 @@ from linli.cases.forms import (
 )
 from linli.cases.models import Case, Category, Channel, MediationOutcome, State
 from linli.core.errors import ApplicationError
-from linli.core.forms import error_to_form
+from linli.core.forms import error_to_form, submit
 from linli.core.pagination import paginate
 from linli.core.scope import scope_paths, scope_q
 from linli.places import selectors as places
@@ -83,20 +83,15 @@ def report(request):
     resident = _resident(request)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                case = services.case_create(
-                    actor=request.user, category=d["category"], place=_resident_place(resident, d),
-                    description=d["description"], spot=d["spot"] if d["where"] == "spot" else "",
-                    location_note=d["location_note"], reporter=resident, reporter_user=request.user,
-                    anonymous=d["anonymous"], channel=Channel.RESIDENT_APP, photos=d["photos"],
-                    idempotency_key=d["idempotency_key"])
-            except ApplicationError as exc:
-                error_to_form(form, exc)
-            else:
-                messages.success(request, _("Thank you. Your report is case %(number)s.") % {"number": case.number})
-                return redirect("mycases:detail", case.pk)
+        sent, case = submit(form, lambda d: services.case_create(
+            actor=request.user, category=d["category"], place=_resident_place(resident, d),
+            description=d["description"], spot=d["spot"] if d["where"] == "spot" else "",
+            location_note=d["location_note"], reporter=resident, reporter_user=request.user,
+            anonymous=d["anonymous"], channel=Channel.RESIDENT_APP, photos=d["photos"],
+            idempotency_key=d["idempotency_key"]))
+        if sent:
+            messages.success(request, _("Thank you. Your report is case %(number)s.") % {"number": case.number})
+            return redirect("mycases:detail", case.pk)
     else:
         form = ReportForm(initial={"idempotency_key": uuid.uuid4().hex})
     return render(request, "cases/me_report.html", {"form": form, "resident": resident},
@@ -335,20 +330,14 @@ def staff_report(request):
     user = _staff(request)
     if request.method == "POST":
         form = StaffReportForm(request.POST, request.FILES, choices=_building_choices(user))
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                place = _staff_place(user, d)  # a building outside the user's area answers 404
-                case = services.case_create(
-                    actor=user, category=d["category"], place=place, description=d["description"],
-                    spot=d["spot"], location_note=d["location_note"], reporter_name=d["reporter_name"],
-                    reporter_phone=d["reporter_phone"], anonymous=d["anonymous"], channel=d["channel"],
-                    priority=d["priority"], photos=d["photos"], idempotency_key=d["idempotency_key"])
-            except ApplicationError as exc:
-                error_to_form(form, exc)
-            else:
-                messages.success(request, _("Case %(number)s entered.") % {"number": case.number})
-                return redirect("cases:detail", case.pk)
+        entered, case = submit(form, lambda d: services.case_create(
+            actor=user, category=d["category"], place=_staff_place(user, d),  # a building out of area: 404
+            description=d["description"], spot=d["spot"], location_note=d["location_note"],
+            reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"], anonymous=d["anonymous"],
+            channel=d["channel"], priority=d["priority"], photos=d["photos"], idempotency_key=d["idempotency_key"]))
+        if entered:
+            messages.success(request, _("Case %(number)s entered.") % {"number": case.number})
+            return redirect("cases:detail", case.pk)
     else:
         form = StaffReportForm(initial={"idempotency_key": uuid.uuid4().hex, "channel": request.GET.get("channel")},
                                choices=_building_choices(user))
@@ -361,40 +350,28 @@ def _building_choices(user) -> dict:
 
 # --- mediation ------------------------------------------------------------------------------------------------------
 
-def _mediation(user, pk: int):
-    """The mediation, seen through its case — or by its own peacemaker, whom the case need not be routed to."""
-    try:
-        return selectors.get_mediation_for_user(user=user, pk=pk)
-    except Http404:
-        from linli.cases.models import Mediation
-
-        return get_object_or_404(Mediation.objects.select_related("case", "peacemaker"), pk=pk, peacemaker=user)
+def _parties(text: str) -> list[dict]:
+    """One party a line, "name, side"."""
+    parties = []
+    for line in text.splitlines():
+        name, _sep, side = line.partition(",")
+        if name.strip():
+            parties.append({"name": name.strip(), "side": side.strip()})
+    return parties
 
 
 @login_required
 def mediation_start(request, pk: int):
     user = _staff(request)
     case = selectors.get_case_for_user(user=user, pk=pk)
-    from linli.accounts.models import Role, RoleAssignment
-
-    peacemakers = User.objects.filter(pk__in=RoleAssignment.objects.filter(
-        role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=services.path_prefixes(case.path)).values(
-        "user_id"))
+    peacemakers = selectors.peacemakers_for(case=case)
     form = MediationStartForm(request.POST if request.method == "POST" else None,  # an empty POST is still a POST
                               choices={"peacemaker": [(p.pk, str(p)) for p in peacemakers]})
-    if request.method == "POST" and form.is_valid():
-        parties = []
-        for line in form.cleaned_data["parties"].splitlines():
-            name, _sep, side = line.partition(",")
-            if name.strip():
-                parties.append({"name": name.strip(), "side": side.strip()})
-        try:
-            mediation = services.mediation_start(actor=user, case=case, parties=parties,
-                                                 peacemaker=peacemakers.filter(pk=form.cleaned_data["peacemaker"])
-                                                 .first())
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
+    if request.method == "POST":
+        started, mediation = submit(form, lambda d: services.mediation_start(
+            actor=user, case=case, parties=_parties(d["parties"]), peacemaker=peacemakers.filter(pk=d["peacemaker"])
+            .first()))
+        if started:
             return redirect("cases:mediation", mediation.pk)
     return render(request, "cases/mediation_start.html", {"case": case, "form": form, "peacemakers": peacemakers},
                   status=400 if form.errors else 200)
@@ -403,7 +380,7 @@ def mediation_start(request, pk: int):
 @login_required
 def mediation_detail(request, pk: int):
     user = _staff(request)
-    mediation = _mediation(user, pk)
+    mediation = selectors.get_mediation_for_user(user=user, pk=pk)
     session_form = MediationSessionForm(request.POST or None) if request.POST.get("step") == "session" else \
         MediationSessionForm()
     conclude_form = MediationConcludeForm(request.POST or None) if request.POST.get("step") == "conclude" else \
@@ -433,7 +410,7 @@ def mediation_detail(request, pk: int):
 @login_required
 def mediation_agreement(request, pk: int):
     user = _staff(request)
-    mediation = _mediation(user, pk)
+    mediation = selectors.get_mediation_for_user(user=user, pk=pk)
     try:
         pdf = services.mediation_agreement_pdf(mediation=mediation)
     except ApplicationError as exc:

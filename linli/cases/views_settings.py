@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.models import User
 from linli.accounts.permissions import EDIT_HOLIDAYS, has_perm
 from linli.cases import selectors, services, workflow
 from linli.cases.forms import (
@@ -25,7 +24,7 @@ from linli.cases.forms import (
 from linli.cases.views import _staff
 from linli.core import workdays
 from linli.core.errors import ApplicationError
-from linli.core.forms import error_to_form
+from linli.core.forms import submit
 from linli.core.scope import get_in_scope_or_404, scope_q
 from linli.places.models import Place, PlaceKind
 
@@ -45,26 +44,27 @@ def routing(request):
         scope_q(user)).order_by("path").only("pk", "name")
     form = RoutingRuleForm(request.POST if request.method == "POST" else None,
                            choices={"place": [(p.pk, p.name) for p in rule_places]})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d):
+        place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])
+        rule = None
+        if request.POST.get("rule", "").isdigit():
+            rule = selectors.get_routing_rule_for_user(user=user, pk=int(request.POST["rule"]))
+        handler = None
+        if d.get("handler"):  # a person who works in the supervisor's area, not any account by its number
+            handler = selectors.handler_in_area(user=user, pk=d["handler"])
+            if handler is None:
+                raise ApplicationError(_("No such handler in your area."), field="handler")
+        return services.routing_rule_save(actor=user, category=d["category"], place=place, level=d["level"],
+                                          role=d["role"], handler=handler, note=d["note"], rule=rule)
+
+    if request.method == "POST":
         try:
-            place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])
-            rule = None
-            if request.POST.get("rule", "").isdigit():
-                rule = selectors.get_routing_rule_for_user(user=user, pk=int(request.POST["rule"]))
-            handler = None
-            if d.get("handler"):  # a person who works in the supervisor's area, not any account by its number
-                handler = (User.objects.filter(pk=d["handler"], role_assignments__ended_at__isnull=True)
-                           .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
-                if handler is None:
-                    raise ApplicationError(_("No such handler in your area."), field="handler")
-            services.routing_rule_save(actor=user, category=d["category"], place=place, level=d["level"],
-                                       role=d["role"], handler=handler, note=d["note"], rule=rule)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
+            saved, _rule = submit(form, save)
         except Http404:
+            saved = False
             form.add_error("place", _("No such place in your area."))
-        else:
+        if saved:
             messages.success(request, _("Routing rule saved."))
             return redirect("cases:routing")
     return render(request, "cases/routing.html", {"rules": selectors.routing_rules(user=user), "form": form},
@@ -92,14 +92,9 @@ def _settings_page(request, *, form_class, write, saved: str, url_name: str, tem
     on its field (400), a saved one redirects back with ``saved``. ``context()`` gives the rest of the page."""
     user = _supervisor(request)
     form = form_class(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            write(actor=user, **form.cleaned_data)
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
-            messages.success(request, saved)
-            return redirect(url_name)
+    if request.method == "POST" and submit(form, lambda d: write(actor=user, **d))[0]:
+        messages.success(request, saved)
+        return redirect(url_name)
     return render(request, template, {"form": form, **context()}, status=400 if form.errors else 200)
 
 
@@ -116,23 +111,23 @@ def deadlines(request):
     form = DeadlineForm(request.POST if request.method == "POST" else None,
                         initial={"place": areas[0].pk if areas else ""}, choices={"place": choices})
     form.fields["place"].widget.choices = choices  # no empty "—": the empty choice means everywhere
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d):
         if d["place"]:
             place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])
         elif may_default:
             place = None
         else:
             raise PermissionDenied
-        try:
-            services.deadline_policy_set(actor=user, category=d["category"], priority=d["priority"], place=place,
-                                         response_hours=d["response_hours"],
-                                         resolution_workdays=d["resolution_workdays"])
-        except ApplicationError as exc:
-            error_to_form(form, exc)
-        else:
+        return services.deadline_policy_set(actor=user, category=d["category"], priority=d["priority"],
+                                            place=place, response_hours=d["response_hours"],
+                                            resolution_workdays=d["resolution_workdays"])
+
+    if request.method == "POST":
+        saved, policy = submit(form, save)
+        if saved:
             messages.success(request, _("Deadline saved."))
-            return redirect(f"{reverse('cases:deadlines')}?area={place.pk if place else ''}")
+            return redirect(f"{reverse('cases:deadlines')}?area={policy.place_id or ''}")
     area = next((p for p in areas if str(p.pk) == request.GET.get("area")), areas[0] if areas else None)
     context = {"form": form, "areas": areas, "area": area, "policies": selectors.deadline_policies(user=user),
                "in_force": selectors.deadlines_in_force(place=area) if area else []}
