@@ -2,7 +2,6 @@
 that does not keep the organisation 403, and to bad input 400/422 naming the field; lists in a bounded number of
 queries whatever the page size."""
 
-import datetime as dt
 import json
 
 import pytest
@@ -20,9 +19,10 @@ from linli.org.models import (
     StewardTeamMember,
     TeamKind,
 )
-from linli.places.models import Occupancy, PlaceKind, Resident
-from linli.places.services import household_move_in, place_create
-from linli.places.tests.factories import building, unit_in
+from linli.org.tests.factories import anchor_in, new_household, non_member, plain_member
+from linli.places.models import PlaceKind
+from linli.places.services import place_create
+from linli.places.tests.factories import building
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/org/"
@@ -63,29 +63,6 @@ def error(response, status: int, field: str | None = None, code: str | None = No
     if code is not None:
         assert body["code"] == code, body
     return body
-
-
-def _non_member(demo, code: str) -> Resident:
-    return (Resident.objects.filter(unit__building=building(demo, code), is_current=True,
-                                    birth_date__lte=dt.date(1980, 1, 1))
-            .exclude(party_memberships__is_active=True).order_by("id").first())
-
-
-def _plain_member(demo, code: str) -> PartyMembership:
-    anchors = AnchorHousehold.objects.filter(is_active=True).values("household_id")
-    return (PartyMembership.objects.filter(is_active=True, path__startswith=building(demo, code).path,
-                                           resident__is_current=True)
-            .exclude(resident__household__in=anchors).exclude(resident__team_memberships__isnull=False)
-            .order_by("id").first())
-
-
-def _new_household(actor, demo, code: str):
-    unit = unit_in(demo, code, occupancy=Occupancy.VACANT)
-    return household_move_in(actor=actor, unit=unit, occupancy=Occupancy.RENTED, started_on=dt.date(2026, 9, 1))
-
-
-def _anchor(demo, code: str) -> AnchorHousehold:
-    return AnchorHousehold.objects.filter(is_active=True, building=building(demo, code)).order_by("id")[0]
 
 
 def test_every_endpoint_needs_authentication(client, demo):
@@ -149,7 +126,7 @@ def test_creating_a_group_and_naming_its_leader(api, branch, grid1, outsider, de
         .exclude(resident_id=g2.leader_id)[0]
     error(api(grid1, "post", f"organisations/{g2.pk}/leadership/", {"leader_id": member.resident_id}), 403,
           code="forbidden")
-    error(api(branch, "post", f"organisations/{g2.pk}/leadership/", {"leader_id": _non_member(demo, "2").pk}),
+    error(api(branch, "post", f"organisations/{g2.pk}/leadership/", {"leader_id": non_member(demo, "2").pk}),
           400, field="leader")
     error(api(branch, "post", f"organisations/{g2.pk}/leadership/", {"leader_id": "x"}), 422, field="payload.leader_id")
     body = ok(api(branch, "post", f"organisations/{g2.pk}/leadership/", {"leader_id": member.resident_id}))
@@ -184,9 +161,9 @@ def test_membership_detail_in_and_out_of_scope(api, grid1, demo):
 
 
 def test_registering_and_ending_a_membership(api, branch, grid1, demo):
-    resident = _non_member(demo, "4")
+    resident = non_member(demo, "4")
     error(api(grid1, "post", "memberships/", {"resident_id": resident.pk, "status": "retired"}), 403)
-    error(api(grid1, "post", "memberships/", {"resident_id": _non_member(demo, "8").pk, "status": "retired"}), 404)
+    error(api(grid1, "post", "memberships/", {"resident_id": non_member(demo, "8").pk, "status": "retired"}), 404)
     error(api(branch, "post", "memberships/", {"resident_id": resident.pk, "status": "retired",
                                                "dual_registration_unit": "某单位"}), 400,
           field="dual_registration_unit")
@@ -238,14 +215,14 @@ def test_anchor_list_by_building_with_the_households_looked_after(api, branch, g
     assert everything["count"] == AnchorHousehold.objects.filter(is_active=True, path__startswith=demo.path).count()
     error(api(grid1, "get", "anchor-households/", building=building(demo, "6").pk), 404)
     error(api(branch, "get", "anchor-households/", active="maybe"), 422, field="active")
-    a6 = _anchor(demo, "6")
+    a6 = anchor_in(demo, "6")
     error(api(grid1, "get", f"anchor-households/{a6.pk}/"), 404)
     assert ok(api(branch, "get", f"anchor-households/{a6.pk}/"))["unit_name"] == a6.household.unit.name
 
 
 def test_designating_twice_is_a_conflict_not_a_server_error(api, branch, grid1, demo):
-    member = _plain_member(demo, "4")
-    neighbour = _new_household(branch, demo, "4")
+    member = plain_member(demo, "4")
+    neighbour = new_household(branch, demo, "4")
     error(api(grid1, "post", "anchor-households/", {"member_id": member.pk}), 403)
     error(api(branch, "post", "anchor-households/", {"member_id": member.pk, "looked_after": ["x"]}), 422,
           field="payload.looked_after")
@@ -260,25 +237,25 @@ def test_designating_twice_is_a_conflict_not_a_server_error(api, branch, grid1, 
 
 
 def test_designating_out_of_scope_is_404(api, grid1, branch, outsider, demo):
-    member6 = _plain_member(demo, "6")
+    member6 = plain_member(demo, "6")
     error(api(grid1, "post", "anchor-households/", {"member_id": member6.pk}), 404)
     error(api(outsider, "post", "anchor-households/", {"member_id": member6.pk}), 404)
-    member3 = _plain_member(demo, "4")
-    far = _new_household(branch, demo, "6")
+    member3 = plain_member(demo, "4")
+    far = new_household(branch, demo, "6")
     error(api(grid1, "post", "anchor-households/", {"member_id": member3.pk, "looked_after": [far.pk]}), 404)
 
 
 def test_cover_uncover_and_end(api, branch, grid1, demo):
     b8 = building(demo, "8")
     first, second = AnchorHousehold.objects.filter(is_active=True, building=b8).order_by("id")[:2]
-    household = _new_household(branch, demo, "8")
+    household = new_household(branch, demo, "8")
     error(api(grid1, "post", f"anchor-households/{first.pk}/cover/", {"households": [household.pk]}), 404)
     body = ok(api(branch, "post", f"anchor-households/{first.pk}/cover/", {"households": [household.pk]}))
     assert household.pk in {h["id"] for h in body["looked_after"]}
     clash = error(api(branch, "post", f"anchor-households/{second.pk}/cover/", {"households": [household.pk]}),
                   400, field="looked_after", code="conflict")
     assert household.unit.name in clash["detail"]
-    elsewhere = _anchor(demo, "9").looked_after.first()
+    elsewhere = anchor_in(demo, "9").looked_after.first()
     error(api(branch, "post", f"anchor-households/{first.pk}/cover/", {"households": [elsewhere.pk]}), 400,
           field="looked_after")
     error(api(branch, "post", f"anchor-households/{first.pk}/cover/", {"households": []}), 400, field="households")
@@ -297,7 +274,7 @@ def test_cover_uncover_and_end(api, branch, grid1, demo):
 
 
 def test_a_grid_worker_reads_but_may_not_change_anchors_of_their_grid(api, grid1, demo):
-    a2 = _anchor(demo, "2")
+    a2 = anchor_in(demo, "2")
     assert ok(api(grid1, "get", f"anchor-households/{a2.pk}/"))["id"] == a2.pk
     error(api(grid1, "post", f"anchor-households/{a2.pk}/end/", {"reason": "x"}), 403, code="forbidden")
     error(api(grid1, "post", f"anchor-households/{a2.pk}/uncover/",
@@ -309,10 +286,10 @@ def test_a_group_leader_runs_the_anchors_of_their_building_only(api, demo):
 
     leader = user_create(actor=None, username="org-api-leader4", password="x-leader-4")
     role_grant(actor=None, user=leader, role=Role.GROUP_LEADER, place=building(demo, "4"))
-    a4 = _anchor(demo, "4")
+    a4 = anchor_in(demo, "4")
     first = a4.looked_after.order_by("pk").first()
     assert ok(api(leader, "post", f"anchor-households/{a4.pk}/uncover/", {"households": [first.pk]}))
-    error(api(leader, "post", f"anchor-households/{_anchor(demo, '5').pk}/end/", {"reason": "x"}), 404)
+    error(api(leader, "post", f"anchor-households/{anchor_in(demo, '5').pk}/end/", {"reason": "x"}), 404)
 
 
 # --- teams -------------------------------------------------------------------------------------------------------
@@ -380,7 +357,7 @@ def test_adding_moving_and_removing_a_member(api, branch, grid1, outsider, demo,
 
 
 def test_error_messages_follow_the_language(api, client, api_token, branch, demo):
-    member = _plain_member(demo, "2")
+    member = plain_member(demo, "2")
     url = f"memberships/{member.pk}/end/"
     headers = {"Authorization": f"Bearer {api_token(branch)}"}
     zh = client.post(API + url, data=json.dumps({"reason": ""}), content_type="application/json", headers=headers)
@@ -388,7 +365,6 @@ def test_error_messages_follow_the_language(api, client, api_token, branch, demo
     assert "原因" in zh.json()["detail"]
     en = api(branch, "post", url, {"reason": ""}).json()["detail"]
     assert en.startswith("Reason")
-
 
 
 def test_the_openapi_document_lists_the_organisations_paths(client, db):

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from linli.accounts.models import Role, RoleAssignment
 from linli.accounts.services import user_create
-from linli.core.errors import ApplicationError
 from linli.core.models import AuditEvent
 from linli.org import services
 from linli.org.models import (
@@ -22,47 +21,23 @@ from linli.org.models import (
     StewardTeamMember,
     TeamKind,
 )
-from linli.places.models import Household, Occupancy, Resident
-from linli.places.services import household_move_in
-from linli.places.tests.factories import building, unit_in
+from linli.org.tests.factories import anchor_in, new_household, plain_member, refusal
+from linli.places.models import Resident
+from linli.places.tests.factories import building
 
 pytestmark = pytest.mark.django_db
-
-
-def _error(fn, **kwargs) -> ApplicationError:
-    with pytest.raises(ApplicationError) as info:
-        fn(**kwargs)
-    return info.value
-
-
-def _anchor(demo, code: str) -> AnchorHousehold:
-    return AnchorHousehold.objects.filter(is_active=True, building=building(demo, code)).order_by("id")[0]
-
-
-def _plain_member(demo, code: str) -> PartyMembership:
-    """An active member of building ``code`` whose household is neither an anchor nor one of a red steward."""
-    anchors = AnchorHousehold.objects.filter(is_active=True).values("household_id")
-    return (PartyMembership.objects.filter(is_active=True, path__startswith=building(demo, code).path,
-                                           resident__is_current=True)
-            .exclude(resident__household__in=anchors).exclude(resident__team_memberships__isnull=False)
-            .order_by("id").first())
-
-
-def _new_household(branch, demo, code: str) -> Household:
-    unit = unit_in(demo, code, occupancy=Occupancy.VACANT)
-    return household_move_in(actor=branch, unit=unit, occupancy=Occupancy.RENTED, started_on=dt.date(2026, 9, 1))
 
 
 # --- the database's guards ---------------------------------------------------------------------------------------
 
 
 def test_the_database_refuses_a_second_active_anchor_and_a_second_open_coverage(demo):
-    anchor = _anchor(demo, "3")
+    anchor = anchor_in(demo, "3")
     with pytest.raises(IntegrityError), transaction.atomic():
         AnchorHousehold.objects.create(household=anchor.household, member=anchor.member, building=anchor.building,
                                        path=anchor.path)
     row = AnchorCoverage.objects.filter(anchor=anchor, ended_on__isnull=True).first()
-    other = _anchor(demo, "4")
+    other = anchor_in(demo, "4")
     with pytest.raises(IntegrityError), transaction.atomic():
         AnchorCoverage.objects.create(anchor=other, household=row.household, since=dt.date(2026, 1, 1),
                                       path=row.path)
@@ -74,23 +49,23 @@ def test_the_database_refuses_a_second_active_anchor_and_a_second_open_coverage(
 
 
 def test_designating_a_household_twice_is_a_clear_conflict_and_writes_nothing(branch, demo):
-    member = _plain_member(demo, "2")
+    member = plain_member(demo, "2")
     anchor = services.anchor_household_designate(actor=branch, member=member)
     assert anchor.is_active and anchor.since == timezone.localdate()
     # The second designation (as from a second desk a moment later, or a double click) reaches the database's
     # unique constraint — no check before it — and comes back as the same clear error.
     counts = (AnchorHousehold.objects.count(), AuditEvent.objects.count())
-    error = _error(services.anchor_household_designate, actor=branch, member=member)
+    error = refusal(services.anchor_household_designate, actor=branch, member=member)
     assert error.field == "member" and error.code == "conflict"
     assert member.resident.unit.name in str(error.message)
     assert counts == (AnchorHousehold.objects.count(), AuditEvent.objects.count())
 
 
 def test_giving_a_household_to_two_anchors_is_a_conflict_naming_it(branch, demo):
-    household = _new_household(branch, demo, "5")
+    household = new_household(branch, demo, "5")
     first, second = AnchorHousehold.objects.filter(is_active=True, building=building(demo, "5")).order_by("id")[:2]
     services.anchor_household_cover(actor=branch, anchor=first, households=[household])
-    error = _error(services.anchor_household_cover, actor=branch, anchor=second, households=[household])
+    error = refusal(services.anchor_household_cover, actor=branch, anchor=second, households=[household])
     assert error.field == "looked_after" and error.code == "conflict" and household.unit.name in str(error.message)
     assert list(household.anchor_coverages.filter(ended_on__isnull=True).values_list("anchor", flat=True)) \
         == [first.pk]
@@ -100,8 +75,8 @@ def test_giving_a_household_to_two_anchors_is_a_conflict_naming_it(branch, demo)
 
 
 def test_designate_with_neighbours_then_uncover_and_end_keeps_the_history(branch, demo):
-    h1, h2 = _new_household(branch, demo, "7"), _new_household(branch, demo, "7")
-    member = _plain_member(demo, "7")
+    h1, h2 = new_household(branch, demo, "7"), new_household(branch, demo, "7")
+    member = plain_member(demo, "7")
     anchor = services.anchor_household_designate(actor=branch, member=member, looked_after=[h1, h2],
                                                  since=dt.date(2026, 1, 1))
     assert set(anchor.looked_after) == {h1, h2}
@@ -109,7 +84,7 @@ def test_designate_with_neighbours_then_uncover_and_end_keeps_the_history(branch
     assert list(anchor.looked_after) == [h2]
     ended_row = AnchorCoverage.objects.get(anchor=anchor, household=h1)
     assert ended_row.ended_on == timezone.localdate() and ended_row.ended_by == branch
-    assert _error(services.anchor_household_uncover, actor=branch, anchor=anchor,
+    assert refusal(services.anchor_household_uncover, actor=branch, anchor=anchor,
                   households=[h1]).field == "households"  # no longer on the list
 
     services.anchor_household_end(actor=branch, anchor=anchor, reason="年事已高", ended_on=dt.date(2026, 6, 1))
@@ -120,7 +95,7 @@ def test_designate_with_neighbours_then_uncover_and_end_keeps_the_history(branch
     assert AnchorCoverage.objects.filter(anchor=anchor).count() == 2  # nothing deleted
     event = AuditEvent.objects.get(action="org.anchor_ended", target_id=str(anchor.pk))
     assert event.actor == branch and event.data["released"] == [h2.pk]
-    assert _error(services.anchor_household_end, actor=branch, anchor=anchor, reason="x").field == "anchor"
+    assert refusal(services.anchor_household_end, actor=branch, anchor=anchor, reason="x").field == "anchor"
     # The household can be designated again: a new row, the old one kept.
     again = services.anchor_household_designate(actor=branch, member=member)
     assert again.pk != anchor.pk
@@ -132,16 +107,16 @@ def test_designate_with_neighbours_then_uncover_and_end_keeps_the_history(branch
     ({"reason": "x", "ended_on": dt.date(2000, 1, 1)}, "ended_on"),  # before it started
 ])
 def test_ending_an_anchor_with_bad_input_names_the_field(branch, demo, kwargs, field):
-    anchor = _anchor(demo, "6")
-    assert _error(services.anchor_household_end, actor=branch, anchor=anchor, **kwargs).field == field
+    anchor = anchor_in(demo, "6")
+    assert refusal(services.anchor_household_end, actor=branch, anchor=anchor, **kwargs).field == field
     anchor.refresh_from_db()
     assert anchor.is_active and anchor.looked_after.exists()
 
 
 def test_a_grid_worker_may_not_end_an_anchor(grid1, demo):
-    assert _error(services.anchor_household_end, actor=grid1, anchor=_anchor(demo, "2"),
+    assert refusal(services.anchor_household_end, actor=grid1, anchor=anchor_in(demo, "2"),
                   reason="x").code == "forbidden"
-    assert _error(services.anchor_household_end, actor=grid1, anchor=_anchor(demo, "7"),
+    assert refusal(services.anchor_household_end, actor=grid1, anchor=anchor_in(demo, "7"),
                   reason="x").code == "out_of_scope"
 
 
@@ -173,7 +148,7 @@ def test_ending_a_membership_ends_its_anchor_household_red_steward_place_role_an
     assert event.actor == branch and event.data["anchors_ended"] == [anchor.pk]
     assert event.data["team_members_removed"] == [captain.pk] and event.data["groups_led"] == [group.pk]
     assert PartyMembership.objects.filter(pk=membership.pk).exists()  # kept
-    assert _error(services.membership_end, actor=branch, membership=membership, reason="x").field == "membership"
+    assert refusal(services.membership_end, actor=branch, membership=membership, reason="x").field == "membership"
     # Registered again later: a new row beside the ended one.
     again = services.membership_register(actor=branch, resident=captain.resident, status="retired")
     assert again.pk != membership.pk
@@ -188,7 +163,7 @@ def test_ending_a_membership_ends_its_anchor_household_red_steward_place_role_an
 def test_ending_a_membership_with_bad_input_names_the_field_and_writes_nothing(branch, demo, kwargs, field):
     membership = PartyMembership.objects.filter(is_active=True, joined_on__isnull=False).first()
     audits = AuditEvent.objects.count()
-    assert _error(services.membership_end, actor=branch, membership=membership, **kwargs).field == field
+    assert refusal(services.membership_end, actor=branch, membership=membership, **kwargs).field == field
     membership.refresh_from_db()
     assert membership.is_active and AuditEvent.objects.count() == audits
 
@@ -201,10 +176,10 @@ def test_naming_a_group_leader_and_a_branch_secretary_is_audited_with_from_and_t
     before = group.leader_id
     non_member = (Resident.objects.filter(unit__building=building(demo, "9"), is_current=True)
                   .exclude(party_memberships__is_active=True).first())
-    assert _error(services.organisation_leadership_set, actor=branch, organisation=group,
+    assert refusal(services.organisation_leadership_set, actor=branch, organisation=group,
                   leader=non_member).field == "leader"
     elsewhere = PartyMembership.objects.filter(is_active=True, path__startswith=building(demo, "8").path)[0]
-    assert _error(services.organisation_leadership_set, actor=branch, organisation=group,
+    assert refusal(services.organisation_leadership_set, actor=branch, organisation=group,
                   leader=elsewhere.resident).field == "leader"
     member = PartyMembership.objects.filter(is_active=True, path__startswith=building(demo, "9").path) \
         .exclude(resident_id=before)[0]
@@ -216,7 +191,7 @@ def test_naming_a_group_leader_and_a_branch_secretary_is_audited_with_from_and_t
 
     branch_org = PartyOrganisation.objects.get(kind=OrgKind.BRANCH, place=demo)
     assistant = type(branch).objects.get(username="assistant1")
-    assert _error(services.organisation_leadership_set, actor=branch, organisation=branch_org,
+    assert refusal(services.organisation_leadership_set, actor=branch, organisation=branch_org,
                   leader=member.resident).field == "leader"
     services.organisation_leadership_set(actor=branch, organisation=branch_org, secretary=assistant)
     branch_org.refresh_from_db()
@@ -228,7 +203,7 @@ def test_a_resident_account_cannot_be_a_secretary(branch, demo):
     user.is_resident = True
     user.save()
     branch_org = PartyOrganisation.objects.get(kind=OrgKind.BRANCH, place=demo)
-    assert _error(services.organisation_leadership_set, actor=branch, organisation=branch_org,
+    assert refusal(services.organisation_leadership_set, actor=branch, organisation=branch_org,
                   secretary=user).field == "secretary"
 
 
@@ -249,7 +224,7 @@ def test_changing_the_buildings_a_member_covers_moves_their_role(branch, demo, t
     assert set(RoleAssignment.objects.filter(user=user, ended_at__isnull=True).values_list("place", flat=True)) \
         == {demo.pk}
     other = building(demo, "1").parent.parent  # the community: not a building of the compound
-    assert _error(services.team_member_buildings_set, actor=branch, member=member,
+    assert refusal(services.team_member_buildings_set, actor=branch, member=member,
                   buildings=[other]).field == "buildings"
 
 

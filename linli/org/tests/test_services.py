@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from linli.accounts.models import Role, RoleAssignment
 from linli.accounts.services import user_create
-from linli.core.errors import ApplicationError
 from linli.core.models import AuditEvent
 from linli.core.scope import scope_paths
 from linli.org import services
@@ -21,23 +20,12 @@ from linli.org.models import (
     StewardTeam,
     TeamKind,
 )
-from linli.places.models import Household, Occupancy, PlaceKind, Resident
+from linli.org.tests.factories import anchor_in, non_member, refusal
+from linli.places.models import Household, Occupancy, PlaceKind
 from linli.places.services import household_move_in, place_create
 from linli.places.tests.factories import building, unit_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _non_member(demo, building_code: str) -> Resident:
-    return (Resident.objects.filter(unit__building=building(demo, building_code), is_current=True,
-                                    birth_date__lte=dt.date(1980, 1, 1))
-            .exclude(party_memberships__is_active=True).order_by("id").first())
-
-
-def _error(fn, **kwargs) -> ApplicationError:
-    with pytest.raises(ApplicationError) as info:
-        fn(**kwargs)
-    return info.value
 
 
 # --- the chain ---------------------------------------------------------------------------------------------------
@@ -46,14 +34,14 @@ def _error(fn, **kwargs) -> ApplicationError:
 def test_organisation_sits_at_its_kind_of_place_under_the_level_above(branch, demo):
     b1 = building(demo, "1")
     branch_org = PartyOrganisation.objects.get(kind=OrgKind.BRANCH, place=demo)
-    assert _error(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=demo,
+    assert refusal(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=demo,
                   parent=branch_org).field == "place"
-    assert _error(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=b1,
+    assert refusal(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=b1,
                   parent=branch_org).field == "place"  # building 1 has its group already
-    assert _error(services.organisation_create, actor=branch, kind="nonsense", place=b1).field == "kind"
+    assert refusal(services.organisation_create, actor=branch, kind="nonsense", place=b1).field == "kind"
     b11 = place_create(
         actor=branch, parent=demo, kind=PlaceKind.BUILDING, code="11", name="11号楼", floors=6)
-    assert _error(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=b11,
+    assert refusal(services.organisation_create, actor=branch, kind=OrgKind.GROUP, place=b11,
                   parent=PartyOrganisation.objects.get(kind=OrgKind.COMMITTEE)).field == "parent"
     group = services.organisation_create(actor=branch, kind=OrgKind.GROUP, place=b11)  # the branch above, found
     assert group.parent == branch_org
@@ -66,7 +54,7 @@ def test_organisation_sits_at_its_kind_of_place_under_the_level_above(branch, de
 
 
 def test_membership_register_joins_branch_and_building_group_and_is_audited(branch, demo):
-    resident = _non_member(demo, "2")
+    resident = non_member(demo, "2")
     m = services.membership_register(actor=branch, resident=resident, status="in_service",
                                      joined_on=dt.date(2010, 7, 1), dual_registration_unit=" 中国海洋大学 ",
                                      reported_on=dt.date(2024, 3, 1))
@@ -85,35 +73,31 @@ def test_membership_register_joins_branch_and_building_group_and_is_audited(bran
     ({"status": "retired", "joined_on": dt.date(1900, 1, 1)}, "joined_on"),
 ])
 def test_membership_bad_input_names_the_field_and_writes_nothing(branch, demo, kwargs, field):
-    resident = _non_member(demo, "3")
+    resident = non_member(demo, "3")
     before = (PartyMembership.objects.count(), AuditEvent.objects.count())
-    assert _error(services.membership_register, actor=branch, resident=resident, **kwargs).field == field
+    assert refusal(services.membership_register, actor=branch, resident=resident, **kwargs).field == field
     assert before == (PartyMembership.objects.count(), AuditEvent.objects.count())
 
 
 def test_membership_twice_and_group_of_another_building_are_refused(branch, demo):
     member = PartyMembership.objects.filter(is_active=True).first()
-    assert _error(services.membership_register, actor=branch, resident=member.resident,
+    assert refusal(services.membership_register, actor=branch, resident=member.resident,
                   status="retired").field == "resident"
     other_group = PartyOrganisation.objects.get(kind=OrgKind.GROUP, place=building(demo, "9"))
-    assert _error(services.membership_register, actor=branch, resident=_non_member(demo, "1"), status="retired",
+    assert refusal(services.membership_register, actor=branch, resident=non_member(demo, "1"), status="retired",
                   group=other_group).field == "group"
 
 
 def test_grid_worker_cannot_register_a_resident_of_another_grid(grid1, demo):
-    error = _error(services.membership_register, actor=grid1, resident=_non_member(demo, "6"), status="retired")
+    error = refusal(services.membership_register, actor=grid1, resident=non_member(demo, "6"), status="retired")
     assert error.code == "out_of_scope"
 
 
 # --- anchor households -------------------------------------------------------------------------------------------
 
 
-def _anchor(demo, building_code: str) -> AnchorHousehold:
-    return AnchorHousehold.objects.filter(is_active=True, building=building(demo, building_code)).order_by("id")[0]
-
-
 def test_anchor_reassign_records_from_and_to(branch, demo):
-    anchor = _anchor(demo, "4")
+    anchor = anchor_in(demo, "4")
     before = sorted(anchor.looked_after.values_list("pk", flat=True))
     keep = anchor.looked_after.order_by("pk")[:3]
     again = services.anchor_household_assign(actor=branch, member=anchor.member, looked_after=keep)
@@ -129,7 +113,7 @@ def test_anchor_refuses_other_buildings_taken_households_and_anchors_writing_not
     elsewhere = Household.objects.filter(is_current=True, unit__building=building(demo, "5")).first()
     taken = other.looked_after.first()
     for households in ([elsewhere], [taken], [other.household], [anchor.household]):
-        error = _error(services.anchor_household_assign, actor=branch, member=anchor.member,
+        error = refusal(services.anchor_household_assign, actor=branch, member=anchor.member,
                        looked_after=[*anchor.looked_after.all(), *households])
         assert error.field == "looked_after"
     assert sorted(anchor.looked_after.values_list("pk", flat=True)) == before
@@ -162,8 +146,8 @@ def test_new_anchor_household_and_uncovered_households(branch, demo):
 
 
 def test_grid_worker_cannot_assign_households_of_another_grid(grid1, demo):
-    anchor = _anchor(demo, "7")
-    assert _error(services.anchor_household_assign, actor=grid1, member=anchor.member,
+    anchor = anchor_in(demo, "7")
+    assert refusal(services.anchor_household_assign, actor=grid1, member=anchor.member,
                   looked_after=list(anchor.looked_after.all())).code == "out_of_scope"
 
 
@@ -191,7 +175,7 @@ def test_user_joining_a_team_gets_the_role_and_leaving_ends_it(branch, demo, tea
     assert event.data["roles_ended"] == [assignment.pk] and event.data["reason"] == "调岗"
     assert AuditEvent.objects.filter(action="role.ended", target_id=str(assignment.pk)).exists()
     # History is kept; leaving twice is refused.
-    assert _error(services.team_member_remove, actor=branch, member=member).field == "member"
+    assert refusal(services.team_member_remove, actor=branch, member=member).field == "member"
 
 
 def test_member_covering_buildings_gets_the_role_at_each_building(branch, demo, teams):
@@ -206,16 +190,16 @@ def test_member_covering_buildings_gets_the_role_at_each_building(branch, demo, 
 
 def test_team_rules_name_the_field(branch, demo, teams):
     red = teams[TeamKind.RED]
-    assert _error(services.team_member_add, actor=branch, team=red).field == "display_name"
-    assert _error(services.team_member_add, actor=branch, team=red, resident=_non_member(demo, "2")).field \
+    assert refusal(services.team_member_add, actor=branch, team=red).field == "display_name"
+    assert refusal(services.team_member_add, actor=branch, team=red, resident=non_member(demo, "2")).field \
         == "resident"  # red stewards are party members
     current = red.members.filter(left_on__isnull=True, resident__isnull=False)[0]
-    assert _error(services.team_member_add, actor=branch, team=red, resident=current.resident).field == "user"
+    assert refusal(services.team_member_add, actor=branch, team=red, resident=current.resident).field == "user"
     other_compound_building = place_create(
         actor=branch, parent=demo.parent, kind=PlaceKind.COMPOUND, code="X2", name="X2")
-    assert _error(services.team_member_add, actor=branch, team=teams[TeamKind.PROPERTY], display_name="某人",
+    assert refusal(services.team_member_add, actor=branch, team=teams[TeamKind.PROPERTY], display_name="某人",
                   buildings=[other_compound_building]).field == "buildings"
-    assert _error(services.team_create, actor=branch, compound=demo, kind=TeamKind.RED).field == "kind"
+    assert refusal(services.team_create, actor=branch, compound=demo, kind=TeamKind.RED).field == "kind"
 
 
 def test_name_only_member_and_representatives_grant_no_role(branch, teams):
@@ -225,7 +209,7 @@ def test_name_only_member_and_representatives_grant_no_role(branch, teams):
 
 
 def test_grid_worker_cannot_change_the_compounds_teams(grid1, teams):
-    assert _error(services.team_member_add, actor=grid1, team=teams[TeamKind.PROPERTY],
+    assert refusal(services.team_member_add, actor=grid1, team=teams[TeamKind.PROPERTY],
                   display_name="某人").code == "out_of_scope"
 
 
@@ -233,9 +217,9 @@ def test_only_roles_that_keep_the_organisation_may_change_it(demo, teams):
     from linli.accounts.models import User
 
     steward = User.objects.get(username="steward1")  # a property steward at the compound: in scope, but no keeper
-    assert _error(services.team_member_add, actor=steward, team=teams[TeamKind.RED],
+    assert refusal(services.team_member_add, actor=steward, team=teams[TeamKind.RED],
                   display_name="某人").code == "forbidden"
-    assert _error(services.membership_register, actor=steward, resident=_non_member(demo, "2"),
+    assert refusal(services.membership_register, actor=steward, resident=non_member(demo, "2"),
                   status="retired").code == "forbidden"
     assistant = User.objects.get(username="assistant1")
     assert services.team_member_add(actor=assistant, team=teams[TeamKind.PROPERTY], display_name="保洁 小李")
@@ -246,7 +230,7 @@ def test_a_group_leader_assigns_the_anchor_households_of_their_building(demo):
 
     leader = user_create(actor=None, username="org-test-leader4", password="x-leader-4")
     role_grant(actor=None, user=leader, role=Role.GROUP_LEADER, place=building(demo, "4"))
-    anchor = _anchor(demo, "4")
+    anchor = anchor_in(demo, "4")
     services.anchor_household_assign(actor=leader, member=anchor.member, looked_after=list(anchor.looked_after.all()))
     red = StewardTeam.objects.get(compound=demo, kind=TeamKind.RED)
-    assert _error(services.team_member_add, actor=leader, team=red, display_name="某人").code == "out_of_scope"
+    assert refusal(services.team_member_add, actor=leader, team=red, display_name="某人").code == "out_of_scope"

@@ -2,8 +2,6 @@
 anchor household, create a team, change the buildings a member covers. Each: in scope it works (and is audited),
 out of scope 404, in scope without a keeper role 403, bad input a 400 page with the error on its field."""
 
-import datetime as dt
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -21,9 +19,10 @@ from linli.org.models import (
     StewardTeamMember,
     TeamKind,
 )
-from linli.places.models import Occupancy, PlaceKind
-from linli.places.services import household_move_in, place_create
-from linli.places.tests.factories import building, unit_in
+from linli.org.tests.factories import new_household, plain_member
+from linli.places.models import PlaceKind
+from linli.places.services import place_create
+from linli.places.tests.factories import building
 
 pytestmark = pytest.mark.django_db
 
@@ -35,19 +34,6 @@ def _en(client):
 
 def _field_error(html: str, field: str) -> bool:
     return f'data-field-error="{field}"' in html
-
-
-def _plain_member(demo, code: str) -> PartyMembership:
-    anchors = AnchorHousehold.objects.filter(is_active=True).values("household_id")
-    return (PartyMembership.objects.filter(is_active=True, path__startswith=building(demo, code).path,
-                                           resident__is_current=True)
-            .exclude(resident__household__in=anchors).exclude(resident__team_memberships__isnull=False)
-            .order_by("id").first())
-
-
-def _new_household(actor, demo, code: str):
-    unit = unit_in(demo, code, occupancy=Occupancy.VACANT)
-    return household_move_in(actor=actor, unit=unit, occupancy=Occupancy.RENTED, started_on=dt.date(2026, 9, 1))
 
 
 def _steward():
@@ -190,7 +176,7 @@ def test_ending_a_membership_from_the_person_page(client_for, branch, demo, djan
 
 
 def test_ending_a_membership_without_a_reason_is_a_translated_field_error(client_for, branch, demo):
-    membership = _plain_member(demo, "2")
+    membership = plain_member(demo, "2")
     response = client_for(branch).post(reverse("org:membership_end", args=[membership.pk]), {"reason": ""})
     html = response.content.decode()
     assert response.status_code == 400 and _field_error(html, "reason") and "这个字段是必填项" in html
@@ -202,7 +188,7 @@ def test_ending_a_membership_without_a_reason_is_a_translated_field_error(client
 
 
 def test_ending_a_membership_needs_scope_then_a_keeper_role(client_for, grid1, outsider, demo):
-    m2, m6 = _plain_member(demo, "2"), _plain_member(demo, "6")
+    m2, m6 = plain_member(demo, "2"), plain_member(demo, "6")
     assert client_for(grid1).post(reverse("org:membership_end", args=[m2.pk]), {"reason": "x"}).status_code == 403
     assert client_for(grid1).post(reverse("org:membership_end", args=[m6.pk]), {"reason": "x"}).status_code == 404
     assert client_for(outsider).post(reverse("org:membership_end", args=[m2.pk]), {"reason": "x"}).status_code \
@@ -218,8 +204,8 @@ def test_ending_a_membership_needs_scope_then_a_keeper_role(client_for, grid1, o
 def test_designating_and_ending_an_anchor_household_on_the_building_page(client_for, branch, demo,
                                                                          django_assert_max_num_queries):
     b4 = building(demo, "4")
-    member = _plain_member(demo, "4")
-    neighbour = _new_household(branch, demo, "4")
+    member = plain_member(demo, "4")
+    neighbour = new_household(branch, demo, "4")
     client = client_for(branch)
     with django_assert_max_num_queries(24):
         html = client.get(reverse("org:building", args=[b4.pk])).content.decode()
@@ -249,7 +235,7 @@ def test_bad_designation_and_ending_input_names_the_field(client_for, branch, de
     assert response.status_code == 400 and _field_error(response.content.decode(), "member")
     taken = AnchorHousehold.objects.filter(is_active=True, building=b4)[0].looked_after.first()
     response = client.post(reverse("org:anchor_designate", args=[b4.pk]),
-                           {"member": _plain_member(demo, "4").pk, "households": [taken.pk]})
+                           {"member": plain_member(demo, "4").pk, "households": [taken.pk]})
     assert response.status_code == 400 and _field_error(response.content.decode(), "households")
     anchor = AnchorHousehold.objects.filter(is_active=True, building=b4)[0]
     response = client.post(reverse("org:anchor_end", args=[anchor.pk]), {"reason": "x", "ended_on": "2000-01-01"})
@@ -261,7 +247,7 @@ def test_bad_designation_and_ending_input_names_the_field(client_for, branch, de
 
 def test_anchor_pages_need_scope_then_a_keeper_role(client_for, grid1, outsider, demo):
     b2, b7 = building(demo, "2"), building(demo, "7")
-    m2 = _plain_member(demo, "2")
+    m2 = plain_member(demo, "2")
     assert client_for(grid1).post(reverse("org:anchor_designate", args=[b2.pk]), {"member": m2.pk}).status_code \
         == 403
     assert client_for(grid1).post(reverse("org:anchor_designate", args=[b7.pk]), {}).status_code == 404
