@@ -162,16 +162,6 @@ def plan_summary(node, depth=0) -> str:
     return "\n".join([line] + [plan_summary(child, depth + 1) for child in node.get("Plans", [])])
 
 
-def timed(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[max(int(len(times) * 0.95) - 1, 0)]}
-
 
 def demo_users():
     from linli.accounts.models import User
@@ -251,6 +241,7 @@ def dashboard(repeats: int) -> dict:
     from django.test import Client
 
     from bench.raw import raw_dashboard
+    from bench.timing import timed
     from linli.accounts.testing import signed_in
     from linli.metrics.models import MonthlyRollup
     from linli.metrics.selectors import breakdown

@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -42,19 +41,8 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.utils import timezone  # noqa: E402
 
 from bench.raw import raw_dashboard  # noqa: E402
+from bench.timing import timed  # noqa: E402
 from linli.accounts.testing import signed_in  # noqa: E402
-
-
-def timed(fn, repeats: int) -> dict:
-    """p50/p95 in ms of ``fn()`` after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {"p50": round(statistics.median(times), 2), "p95": round(times[max(int(len(times) * 0.95) - 1, 0)], 2)}
 
 
 def page(client, url: str, repeats: int) -> dict:
