@@ -63,6 +63,9 @@ def test_insert_together_writes_every_batch_and_gives_back_the_keys():
     assert all(r.pk for r in rows + more)
     assert AuditEvent.objects.get(pk=rows[0].pk).data == {"note": text}
     assert AuditEvent.objects.get(pk=more[0].pk).target_id == text
+    # The ORM's pre_save ran: the time of writing was set on the object and stored with it.
+    assert rows[1].created_at is not None
+    assert AuditEvent.objects.get(pk=rows[1].pk).created_at == rows[1].created_at
 
 
 def test_insert_together_writes_a_key_read_beforehand_and_nothing_when_a_statement_fails():
