@@ -46,7 +46,8 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
 
     Refused with an ApplicationError — and nothing changed — when the action is unknown, illegal in the case's
     state, not allowed to ``actor``, missing its note or parameters, or when ``expected_version`` is not the
-    case's version any more (someone else acted first). ``params`` by action: dispatch ``role``, ``assignee``,
+    case's version any more (someone else acted first). ``params`` by action: dispatch ``role``, ``assignee`` (a
+    user or an account number),
     ``level``; merge ``into``; approve_postpone / request_postpone ``workdays``; refer ``referred_to``."""
     transition = workflow.TRANSITIONS.get(action)
     if transition is None:
@@ -120,6 +121,10 @@ def _fx_merge(case, *, actor, now, params, data, tell):
     data["into"] = into.number
 
 
+#: An account number that names no active account (refused like one without the role).
+_NOBODY = object()
+
+
 def _fx_dispatch(case, *, actor, now, params, data, tell):
     level = params.get("level") or case.level
     if level not in Level.values:
@@ -133,10 +138,16 @@ def _fx_dispatch(case, *, actor, now, params, data, tell):
         case.routing_rule_id = route.rule_id
     if role not in Role.values:
         raise ApplicationError(_("Choose a role."), field="role")
-    if assignee is not None and not workflow.holds(assignee, {role}, case.path) and not workflow.holds(
-            assignee, workflow.SUPERVISOR_ROLES, case.path):
-        raise ApplicationError(_("%(user)s does not hold the role %(role)s here.")
-                               % {"user": assignee, "role": Role(role).label}, field="assignee")
+    if isinstance(assignee, int):  # an account number from a form or the API
+        from linli.accounts.models import User
+
+        assignee = User.objects.filter(pk=assignee, is_active=True).first() or _NOBODY
+    if assignee is _NOBODY or (assignee is not None and not workflow.holds(assignee, {role}, case.path)
+                               and not workflow.holds(assignee, workflow.SUPERVISOR_ROLES, case.path)):
+        # The same words for an unknown account and for one without the role, and no name: trying account
+        # numbers must not tell a dispatcher who exists or what anyone is called outside their area.
+        raise ApplicationError(_("The person chosen does not hold the role %(role)s here.")
+                               % {"role": Role(role).label}, field="assignee")
     case.level, case.assigned_role, case.assignee = level, role, assignee
     case.dispatched_by = actor if getattr(actor, "pk", None) else None
     if case.owner_id is None and getattr(actor, "pk", None):

@@ -76,3 +76,26 @@ def test_list_query_count_is_bounded(client, api_token, branch, reported_case, d
     with django_assert_max_num_queries(10):
         response = client.get(API, {"queue": "new"}, **auth)
     assert response.status_code == 200 and response.json()["count"] >= 5
+
+
+def test_a_dispatch_to_someone_without_the_role_names_nobody_and_changes_nothing(client, api_token, grid1,
+                                                                                reported_case):
+    """Trying account numbers must not tell a dispatcher who exists, or what anyone outside their area is called:
+    an unknown account and one without the role get the same refusal, without a name, and the case stays put."""
+    from linli.accounts.models import User
+
+    case = reported_case("2", actor=grid1)  # entered by the grid worker: accepted, theirs to dispatch
+    auth = _auth(api_token(grid1))
+    outsider = User.objects.get(username="grid2")  # a real account, without the steward's role here
+    unknown = User.objects.order_by("-pk").first().pk + 1000
+    answers = []
+    for assignee_id in (outsider.pk, unknown):
+        response = client.post(f"{API}{case.pk}/dispatch/", {"version": case.version, "level": "compound",
+                               "role": "property_steward", "assignee_id": assignee_id},
+                               content_type="application/json", **auth)
+        assert response.status_code == 400 and response.json()["field"] == "assignee"
+        answers.append(response.json()["detail"])
+    assert answers[0] == answers[1]
+    assert outsider.username not in answers[0] and str(outsider) not in answers[0]
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED and case.assignee_id != outsider.pk
