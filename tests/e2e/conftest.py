@@ -73,12 +73,12 @@ def sign_in(page, username, password="linli-demo-2024"):  # noqa: S107  (the dem
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     if "/accounts/two-factor/verify/" not in page.url:
         return False
     page.fill("#code", totp_code(username))
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert "/accounts/two-factor/" not in page.url, page.content()[:2000]
     return True

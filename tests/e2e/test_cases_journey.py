@@ -56,8 +56,8 @@ def _act(page, action: str, note: str = "", photo: bytes | None = None):
     if photo:
         page.set_input_files(f"#photos-{action}", files=[{"name": "fixed.jpg", "mimeType": "image/jpeg",
                                                           "buffer": photo}])
-    page.locator(f'details[data-action="{action}"] button[type=submit]').click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page the click leads to, loaded
+        page.locator(f'details[data-action="{action}"] button[type=submit]').click()
 
 
 def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
@@ -77,9 +77,9 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     phone.fill("#id_description", "厨房水管漏水，楼下天花板在滴水")
     phone.set_input_files("#id_photos", files=[{"name": "leak.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    phone.get_by_role("button", name="提交").or_(phone.locator("form[data-testid=report-form] button[type=submit]")
-                                                 ).first.click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():  # the case's page, after the report is written
+        phone.get_by_role("button", name="提交").or_(phone.locator("form[data-testid=report-form] button[type=submit]")
+                                                     ).first.click()
     case = Case.objects.filter(reporter_user=user).latest("id")
     assert case.attachments.count() == 1 and case.place == resident.unit
     assert case.number in phone.content()
@@ -105,8 +105,8 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     worker.select_option('details[data-action="dispatch"] select[name=level]', "compound")
     worker.select_option('details[data-action="dispatch"] select[name=role]', "property_steward")
     worker.select_option('details[data-action="dispatch"] select[name=assignee]', str(steward.pk))
-    worker.locator('details[data-action="dispatch"] button[type=submit]').click()
-    worker.wait_for_load_state()
+    with worker.expect_navigation():  # the page the click leads to, loaded
+        worker.locator('details[data-action="dispatch"] button[type=submit]').click()
     case.refresh_from_db()
     assert case.state == State.DISPATCHED and case.assignee == steward
 
@@ -123,8 +123,8 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     phone.goto(f"/me/cases/{case.pk}/")
     assert "更换了厨房进水阀门" in phone.content()
     phone.check('input[name=rating][value=satisfied]')
-    phone.locator("form[data-testid=rate-form] button[type=submit]").click()
-    phone.wait_for_load_state()
+    with phone.expect_navigation():  # the page the click leads to, loaded
+        phone.locator("form[data-testid=rate-form] button[type=submit]").click()
     case.refresh_from_db()
     assert case.state == State.CLOSED and case.rating == "satisfied"
 

@@ -27,11 +27,11 @@ def test_secretary_checks_the_overview_opens_a_building_and_finds_a_resident(pag
                        "merchants": "75", "grids": "2", "area_m2": "50,491"}
     assert "山海社区" in page.locator('[data-testid="trail"]').inner_text()
 
-    page.get_by_role("link", name="3号楼", exact=True).first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page the click leads to, loaded
+        page.get_by_role("link", name="3号楼", exact=True).first.click()
     assert page.locator(".bgrid .floor").count() == 15
-    page.locator(".bgrid .cell[data-occupancy=owner_occupied]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page the click leads to, loaded
+        page.locator(".bgrid .cell[data-occupancy=owner_occupied]").first.click()
     assert page.locator('[data-testid="household"]').count() >= 1
 
     resident = Resident.objects.filter(is_current=True).exclude(phone_encrypted="").order_by("id")[40]
@@ -41,8 +41,8 @@ def test_secretary_checks_the_overview_opens_a_building_and_finds_a_resident(pag
     # The results are swapped in by htmx: wait until the list holds the one match (the unfiltered page has 50).
     expect(page.locator('[data-testid="residents"] tbody tr')).to_have_count(1)
     expect(page.locator('[data-testid="residents"]')).to_contain_text(resident.name)
-    page.get_by_role("link", name=resident.name).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page the click leads to, loaded
+        page.get_by_role("link", name=resident.name).click()
     assert resident.phone_masked in page.content()
 
 
@@ -54,8 +54,8 @@ def test_grid_worker_on_a_phone_sees_only_their_grid_and_can_switch_to_english(p
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/places/grids/")
     assert page.locator('[data-testid="grid"]').count() == 1
-    page.get_by_role("button", name="English").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page the click leads to, loaded
+        page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", name="Grids").is_visible()
     page.goto("/places/residents/?q=" + "王")
     text = page.locator('[data-testid="residents"]').inner_text()
