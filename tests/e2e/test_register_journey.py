@@ -48,6 +48,8 @@ def test_secretary_checks_the_overview_opens_a_building_and_finds_a_resident(pag
 
 def test_grid_worker_on_a_phone_sees_only_their_grid_and_can_switch_to_english(page_at):
     page = page_at(360, 740)
+    missing = []  # every asset a page asks for is served
+    page.on("response", lambda r: missing.append((r.status, r.url)) if r.status >= 400 else None)
     assert not sign_in(page, "grid1")  # a grid worker may not reveal: the password alone
     assert page.locator('[data-figure="buildings"] .value').inner_text() == "5"
     # Nothing is wider than the phone except the building grid, which scrolls inside its box.
@@ -57,6 +59,7 @@ def test_grid_worker_on_a_phone_sees_only_their_grid_and_can_switch_to_english(p
     with page.expect_navigation():  # the page the click leads to, loaded
         page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", name="Grids").is_visible()
+    assert missing == []
     page.goto("/places/residents/?q=" + "王")
     text = page.locator('[data-testid="residents"]').inner_text()
     units = re.findall(r"\b(\d+)-\d+-\d+\b", text)
