@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import NOT_PROVIDED, QuerySet
 
 
 class CompiledQuery:
@@ -150,6 +150,9 @@ def _insert_sql(connection, model, count: int, preset: bool) -> tuple[str, list]
     if cached is None:
         opts, qn = model._meta, connection.ops.quote_name
         fields = [f for f in opts.concrete_fields if preset or not f.primary_key]
+        special = [f.name for f in fields if f.generated or f.db_default is not NOT_PROVIDED]
+        if special:  # the ORM leaves these to the database; a plain VALUES row would not
+            raise ValueError(f"insert_together writes plain columns only; {model.__name__} has {special}")
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
                f"VALUES {', '.join([row] * count)}" + ("" if preset else f" RETURNING {qn(opts.pk.column)}"))
