@@ -26,6 +26,10 @@ ISSUE_INVITATIONS = "issue_invitations"
 IMPORT_REGISTER = "import_register"
 #: Download a compound's register as Excel (masked numbers, audited): personal data leaving Linli in bulk.
 EXPORT_REGISTER = "export_register"
+#: Remove a colleague's authenticator and recovery codes when both are lost (checked in person; a reason, audited):
+#: a staff member whose every role lies in the scope, never oneself. Those above the compounds, where the two-factor
+#: roles (the secretaries) are answerable.
+RESET_TWO_FACTOR = "reset_two_factor"
 #: Read the outbox of texts "sent" by the console channel — sign-in codes included, so only in the offline demo.
 READ_OUTBOX = "read_outbox"
 # --- the organisation ----------------------------------------------------------------------------------------------
@@ -48,8 +52,8 @@ EDIT_HOLIDAYS = "edit_holidays"
 VIEW_METRICS = "view_metrics"
 
 PERMISSIONS = [VIEW_REGISTER, REVEAL_PERSONAL_DATA, VIEW_SENSITIVE_TAGS, VIEW_AUDIT, ISSUE_INVITATIONS,
-               IMPORT_REGISTER, EXPORT_REGISTER, READ_OUTBOX, MANAGE_ORG, ASSIGN_ANCHORS, WORK_CASES, VIEW_ALL_CASES,
-               SUPERVISE_CASES, EDIT_HOLIDAYS, VIEW_METRICS]
+               IMPORT_REGISTER, EXPORT_REGISTER, READ_OUTBOX, RESET_TWO_FACTOR, MANAGE_ORG, ASSIGN_ANCHORS, WORK_CASES,
+               VIEW_ALL_CASES, SUPERVISE_CASES, EDIT_HOLIDAYS, VIEW_METRICS]
 
 #: What every staff role may do.
 _ALL_STAFF = {VIEW_REGISTER, WORK_CASES, VIEW_METRICS}
@@ -59,10 +63,11 @@ _REGISTER_DESK = {ISSUE_INVITATIONS, IMPORT_REGISTER, EXPORT_REGISTER, MANAGE_OR
 _SUPERVISOR = {VIEW_ALL_CASES, SUPERVISE_CASES}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.CITY_ADMIN: _ALL_STAFF | _SUPERVISOR | {EDIT_HOLIDAYS, VIEW_AUDIT, READ_OUTBOX, MANAGE_ORG, ASSIGN_ANCHORS},
-    Role.STREET_OFFICER: _ALL_STAFF | _SUPERVISOR | {EDIT_HOLIDAYS, MANAGE_ORG, ASSIGN_ANCHORS},
+    Role.CITY_ADMIN: _ALL_STAFF | _SUPERVISOR | {EDIT_HOLIDAYS, VIEW_AUDIT, READ_OUTBOX, MANAGE_ORG, ASSIGN_ANCHORS,
+                                                 RESET_TWO_FACTOR},
+    Role.STREET_OFFICER: _ALL_STAFF | _SUPERVISOR | {EDIT_HOLIDAYS, MANAGE_ORG, ASSIGN_ANCHORS, RESET_TWO_FACTOR},
     Role.COMMUNITY_SECRETARY: _ALL_STAFF | _SUPERVISOR | _REGISTER_DESK | {
-        EDIT_HOLIDAYS, REVEAL_PERSONAL_DATA, VIEW_SENSITIVE_TAGS, VIEW_AUDIT, READ_OUTBOX},
+        EDIT_HOLIDAYS, RESET_TWO_FACTOR, REVEAL_PERSONAL_DATA, VIEW_SENSITIVE_TAGS, VIEW_AUDIT, READ_OUTBOX},
     Role.COMMUNITY_STAFF: _ALL_STAFF | _REGISTER_DESK | {VIEW_SENSITIVE_TAGS},
     Role.SOCIAL_WORKER: _ALL_STAFF | {VIEW_SENSITIVE_TAGS},
     Role.BRANCH_SECRETARY: _ALL_STAFF | _SUPERVISOR | _REGISTER_DESK | {
@@ -105,8 +110,8 @@ SCOPES = {
     "organisation": "a party organisation whose place the caller's scope touches",
     "membership": "a party membership of a resident in the caller's scope",
     "anchor": "an anchor household in the caller's scope",
-    "in body": "what the request body names (a place, a resident, a membership), in the caller's scope; the URL "
-               "names no object, so a role without the permission may get 403 before the body is read",
+    "in body": "what the request body names (a place, a resident, a membership, a staff account), in the caller's "
+               "scope; the URL names no object, so a role without the permission may get 403 before the body is read",
     "case": "a case the caller may see: in scope and, without view_all_cases, routed to the caller's role (or "
             "reported, owned, dispatched or handled by the caller)",
     "mediation": "a mediation whose case the caller may see, or whose peacemaker the caller is",
@@ -137,6 +142,8 @@ ENDPOINTS = [
     Endpoint("accounts:invitation_print", GET, "building", ISSUE_INVITATIONS),
     Endpoint("accounts:invitation_reissue", POST, "unit", ISSUE_INVITATIONS),
     Endpoint("audit:list", GET, "list", VIEW_AUDIT),
+    Endpoint("accounts:two_factor_reset", GET, "none", RESET_TWO_FACTOR),
+    Endpoint("accounts:two_factor_reset", POST, "in body", RESET_TWO_FACTOR),
     Endpoint("notify:outbox", GET, "list", READ_OUTBOX),
     # the organisation (linli/org)
     Endpoint("org:tree", GET, "list", VIEW_REGISTER),

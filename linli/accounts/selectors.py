@@ -76,3 +76,19 @@ def invitation_list(*, user, building=None) -> QuerySet[InvitationCode]:
     if building is not None:
         qs = qs.filter(path__startswith=building.path)
     return qs
+
+
+def staff_in_reach(*, user, username: str):
+    """The staff account ``username`` when every one of its current roles lies in ``user``'s scope (someone whose
+    two-factor ``user`` may reset), else 404 — the same for no such account, a resident's account and one with a
+    role elsewhere, so that the form tells nobody who exists beyond their reach."""
+    from django.http import Http404
+
+    from linli.accounts.models import User
+    from linli.core.scope import in_scope, role_paths
+
+    target = User.objects.filter(username=(username or "").strip(), is_resident=False).first()
+    paths = [path for _role, path in role_paths(target)] if target is not None else []
+    if not paths or not all(in_scope(user, path) for path in paths):
+        raise Http404
+    return target

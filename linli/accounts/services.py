@@ -486,8 +486,23 @@ def recovery_codes_left(user) -> int:
 
 @transaction.atomic
 def two_factor_reset(*, actor, user: User, reason: str) -> bool:
-    """Remove ``user``'s authenticator and recovery codes (a lost phone and lost codes, checked in person by the
-    operator): at the next sign-in they enrol again. Needs a reason; audited. False when there was nothing."""
+    """Remove ``user``'s authenticator and recovery codes (a lost phone and lost codes, checked in person): at the
+    next sign-in they enrol again. Needs a reason; audited. False when there was nothing.
+
+    ``actor`` None is the operator's command; a person needs ``reset_two_factor``, and every current role of
+    ``user`` in their scope — and may not reset their own (that would let a stolen password past the second step)."""
+    if actor is not None:
+        from django.core.exceptions import PermissionDenied
+
+        from linli.accounts.permissions import RESET_TWO_FACTOR, has_perm
+        from linli.core.scope import in_scope, role_paths
+
+        paths = [path for _role, path in role_paths(user)]
+        if not has_perm(actor, RESET_TWO_FACTOR) or not paths or not all(in_scope(actor, p) for p in paths):
+            raise PermissionDenied
+        if actor.pk == user.pk:
+            raise ApplicationError(_("You cannot reset your own two-factor sign-in; ask the secretary above you."),
+                                   field="username")
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise ApplicationError(_("Give the reason for the reset (at least 4 characters)."), field="reason")

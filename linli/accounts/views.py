@@ -1,6 +1,7 @@
 """Staff sign-in (with lock-out), two-factor enrolment and verification, and the invitation cards to print."""
 
 import segno
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
@@ -16,8 +17,16 @@ from django.utils.translation import gettext_lazy
 
 from linli.accounts import services
 from linli.accounts import two_factor as gate
-from linli.accounts.permissions import ISSUE_INVITATIONS, has_perm, may_reveal, two_factor_verified
+from linli.accounts.permissions import (
+    ISSUE_INVITATIONS,
+    RESET_TWO_FACTOR,
+    has_perm,
+    may_reveal,
+    two_factor_verified,
+)
+from linli.accounts.selectors import staff_in_reach
 from linli.core.errors import ApplicationError
+from linli.core.forms import DeskForm, submit
 from linli.places import selectors as places
 from linli.places.models import UnitUse
 
@@ -131,6 +140,37 @@ def two_factor_verify(request):
             return redirect(next_url)
     return render(request, "accounts/two_factor_verify.html", {
         "next": next_url, "mandatory": gate.step_required(request) is not None})
+
+
+class TwoFactorResetForm(DeskForm):
+    username = forms.CharField(label=gettext_lazy("Their user name"), max_length=150)
+    reason = forms.CharField(label=gettext_lazy("Why (recorded in the audit trail)"), max_length=200,
+                             help_text=gettext_lazy("For example: phone lost, recovery codes lost, checked in person "
+                                                    "on 28 November."))
+
+
+@login_required
+def two_factor_reset(request):
+    """A colleague has lost both the phone and the recovery codes: remove their authenticator, so that they set it
+    up again at their next sign-in. For a secretary above them; the account must lie wholly in one's area (else 404,
+    as for no such account); a reason, audited."""
+    if not has_perm(request.user, RESET_TWO_FACTOR):
+        raise PermissionDenied
+    form = TwoFactorResetForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        # Who is named is looked up first: out of reach is 404 whatever else the form says.
+        target = staff_in_reach(user=request.user, username=request.POST.get("username", "")) \
+            if request.POST.get("username", "").strip() else None
+        done, had = submit(form, lambda d: services.two_factor_reset(actor=request.user, user=target,
+                                                                     reason=d["reason"]))
+        if done:
+            messages.success(request, (_("%(user)s's authenticator is removed: they set it up again at their next "
+                                         "sign-in.") if had else
+                                       _("%(user)s had no authenticator; any unused recovery codes are removed."))
+                             % {"user": target.username})
+            return redirect("accounts:two_factor_reset")
+        return render(request, "accounts/two_factor_reset.html", {"form": form}, status=400)
+    return render(request, "accounts/two_factor_reset.html", {"form": form})
 
 
 @login_required

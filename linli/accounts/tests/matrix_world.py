@@ -176,7 +176,7 @@ def _elsewhere(plain, dispute) -> dict:
     return {"building": b, "unit": unit, "household": household, "resident": resident, "merchant": merchant,
             "compound": compound, "whole compound": compound, "import job": job, "team": team,
             "team member": member, "case": case, "mediation": mediation, "routing rule": rule,
-            "organisation": committee, "membership": membership, "anchor": anchor}
+            "organisation": committee, "membership": membership, "anchor": anchor, "staff account": zz_branch}
 
 
 #: The world's accounts never sign in with their password (the clients are signed in directly): a fast hash saves
@@ -215,7 +215,7 @@ def build_world(demo) -> World:
                 "merchant": merchant, "compound": demo, "whole compound": demo, "import job": job, "team": team,
                 "team member": member, "mediation": mediation, "routing rule": rule,
                 "organisation": PartyOrganisation.objects.get(kind="group", place=b2, is_active=True),
-                "anchor": anchor, "membership": anchor.member}
+                "anchor": anchor, "membership": anchor.member, "staff account": branch}
     for role in Role:  # each role sees a case of building 2: every case, or one routed to it
         if VIEW_ALL_CASES in ROLE_PERMISSIONS[role]:
             w.cases[role] = w.submitted_case

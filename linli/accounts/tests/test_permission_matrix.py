@@ -203,6 +203,10 @@ CALLS = {
     ("accounts:invitation_reissue", "POST"): Call(ok(302), writes=True),  # a new code, by design without a body
     ("audit:list", "GET"): Call(ok(200), check=_on_page(lambda w, role: ("test.inside", {}),
                                                         lambda w: ("test.elsewhere", {}))),
+    ("accounts:two_factor_reset", "GET"): Call(ok(200)),
+    # no reason: refused (400) for the demo's branch secretary; a secretary elsewhere is 404 first
+    ("accounts:two_factor_reset", "POST"): Call(ok(400), kwargs=NO_ARGS, data=lambda w, role, side: {
+        "username": side["staff account"].username, "reason": ""}),
     ("notify:outbox", "GET"): Call(ok(200), check=_on_page(lambda w, role: ("矩阵验证码", {}),
                                                            lambda w: ("外地验证码", {}))),
     # the organisation
@@ -330,7 +334,7 @@ CALLS = {
 def _snapshot() -> tuple:
     """What a refused POST must not change: the audit trail (every write leaves a row there) and the rows and states
     the POST endpoints write."""
-    from linli.accounts.models import InvitationCode
+    from linli.accounts.models import InvitationCode, RecoveryCode, TotpDevice
     from linli.cases.models import (
         Case,
         CaseEvent,
@@ -361,6 +365,7 @@ def _snapshot() -> tuple:
         PartyMembership.objects.filter(is_active=True).count(), PartyOrganisation.objects.count(),
         AnchorHousehold.objects.filter(is_active=True).count(),
         AnchorCoverage.objects.filter(ended_on__isnull=True).count(), Notification.objects.count(),
+        TotpDevice.objects.count(), RecoveryCode.objects.filter(used_at__isnull=True).count(),
     )
 
 

@@ -332,3 +332,62 @@ def test_an_operator_resets_two_factor_with_a_reason(client, branch_secretary, t
         call_command("two_factor_reset", "nobody", "--reason", "typo check")
     # At the next sign-in they enrol again.
     assert _sign_in(client, "t_branch").url.startswith(reverse("accounts:two_factor") + "?")
+
+
+def test_a_secretary_resets_a_colleagues_two_factor_on_a_desk_page(client, secretary, branch_secretary, totp_for):
+    """The community secretary, above the compound's branch secretary, removes their authenticator with a reason;
+    the branch secretary then enrols again at the next sign-in."""
+    from linli.accounts.models import RecoveryCode
+    from linli.accounts.services import recovery_codes_issue
+    from linli.accounts.testing import signed_in
+
+    totp_for(branch_secretary)
+    recovery_codes_issue(user=branch_secretary)
+    signed_in(client, secretary)
+    url = reverse("accounts:two_factor_reset")
+    assert url in client.get(reverse("accounts:two_factor")).content.decode()  # found from the two-factor page
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"username": "t_branch", "reason": ""})
+    assert refused.status_code == 400 and 'data-field-error="reason"' in refused.content.decode()
+    assert TotpDevice.objects.filter(user=branch_secretary).exists()
+    done = client.post(url, {"username": "t_branch", "reason": "手机和恢复码都丢了，本人到场核实"}, follow=True)
+    assert "t_branch" in done.content.decode()
+    assert not TotpDevice.objects.filter(user=branch_secretary).exists()
+    assert not RecoveryCode.objects.filter(user=branch_secretary, used_at__isnull=True).exists()
+    event = AuditEvent.objects.get(action="two_factor.reset")
+    assert event.actor_id == secretary.pk and event.data["reason"] == "手机和恢复码都丢了，本人到场核实"
+    client.logout()
+    assert _sign_in(client, "t_branch").url.startswith(reverse("accounts:two_factor") + "?")
+
+
+def test_two_factor_reset_reaches_nobody_beyond_the_area_nor_oneself(client, secretary, branch_secretary, totp_for):
+    """404 alike for an unknown name, a resident's account and someone with a role elsewhere; one's own is refused
+    on the form; a role without the permission gets 403 — and nothing is removed in any of these."""
+    from linli.accounts.services import role_grant, user_create
+    from linli.accounts.testing import signed_in
+    from linli.places.models import PlaceKind
+
+    elsewhere_user = user_create(actor=None, username="t_elsewhere", password=PASSWORD)
+    from linli.places.services import place_create
+
+    street = secretary.role_assignments.first().place.parent  # a second community of the street: not hers
+    other_place = place_create(actor=None, parent=street, kind=PlaceKind.COMMUNITY, code="ZZ9", name="别的社区")
+    role_grant(actor=None, user=elsewhere_user, role=Role.COMMUNITY_SECRETARY, place=other_place)
+    from linli.accounts.models import User
+
+    User.objects.create(username="t_resident", is_resident=True)  # a resident's account: no roles, no reach
+    for user in (secretary, branch_secretary, elsewhere_user):
+        totp_for(user)
+    devices = TotpDevice.objects.count()
+    url = reverse("accounts:two_factor_reset")
+    signed_in(client, secretary)
+    for name in ("nobody-at-all", "t_elsewhere", "t_resident"):
+        assert client.post(url, {"username": name, "reason": "丢了手机"}).status_code == 404, name
+    own = client.post(url, {"username": secretary.username, "reason": "丢了手机"})
+    assert own.status_code == 400 and 'data-field-error="username"' in own.content.decode()
+    client.logout()
+    signed_in(client, branch_secretary)  # may reveal, may not reset
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"username": "t_branch", "reason": "丢了手机"}).status_code == 403
+    assert TotpDevice.objects.count() == devices
+    assert not AuditEvent.objects.filter(action="two_factor.reset").exists()
