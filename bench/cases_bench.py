@@ -170,8 +170,9 @@ def demo_users():
 
 
 def pages(repeats: int) -> dict:
-    """The demo's staff pages (as the branch secretary and a grid worker), and a page that reads no case at all
-    (the sign-in page) whose time tells how busy the machine was."""
+    """The demo's staff pages (as the branch secretary, a grid worker and the street officer, whose street holds 20
+    compounds of the city), and a page that reads no case at all (the sign-in page) whose time tells how busy the
+    machine was."""
     from django.test import Client
 
     from bench import city
@@ -182,13 +183,15 @@ def pages(repeats: int) -> dict:
     city.restore_indexes()  # an interrupted fill may have left some out
     users = demo_users()
     one_case = Case.objects.filter(path__startswith=demo_compound().path).order_by("-id").first()
-    staff, grid, anonymous = Client(), Client(), Client()
+    staff, grid, street, anonymous = Client(), Client(), Client(), Client()
     signed_in(staff, users["branch"])
     signed_in(grid, users["grid1"])
+    signed_in(street, users["street1"])
     plan = {
         "queue: new (branch)": (staff, "/cases/queue/new/"),
         "queue: my team's (branch)": (staff, "/cases/queue/team/"),
         "queue: overdue (grid worker)": (grid, "/cases/queue/overdue/"),
+        "queue: my team's (street officer)": (street, "/cases/queue/team/"),
         "case page": (staff, f"/cases/{one_case.pk}/"),
         "API case list": (grid, "/api/v1/cases/?limit=50"),
         "sign-in page (no cases; machine load)": (anonymous, "/accounts/login/"),

@@ -7,7 +7,8 @@ street officers) see the cases in their scope that are routed to their role. Eve
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -57,14 +58,21 @@ def can_see(user, case: Case) -> bool:
 
 
 def _base(user) -> QuerySet[Case]:
-    return Case.objects.filter(visible_q(user)).select_related(
-        "category", "place", "compound", "owner", "assignee", "reporter")
+    return Case.objects.filter(visible_q(user))
+
+
+#: What a list of cases shows beside the case's own columns (its category's code, its place's name) is joined; its
+#: handler is read in one more query for the page's rows. Joining the users (owner, assignee) and the residents
+#: (reporter) as well made PostgreSQL hash whole tables for a page of 50 rows once a city held 10 M cases
+#: (docs/bench.md §2: the "my team's" and "overdue" queues' database time grew 1 → 6–9 ms).
+_LIST_JOINED = ("category", "place")
+_LIST_PREFETCHED = ("assignee",)
 
 
 def case_list(*, user, state: str = "", category: Category | None = None, level: str = "", q: str = "",
               compound: Place | None = None, open_only: bool = False) -> QuerySet[Case]:
-    """Cases the user may see, filtered."""
-    qs = _base(user)
+    """Cases the user may see, filtered (with what a list shows: category, place and handler)."""
+    qs = _base(user).select_related(*_LIST_JOINED).prefetch_related(*_LIST_PREFETCHED)
     if state:
         qs = qs.filter(state=state)
     if open_only:
@@ -120,7 +128,32 @@ def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **f
     if queue not in QUEUES:
         raise Http404
     condition, order = _queue_q(user, queue, now or timezone.now())
-    return case_list(user=user, **filters).filter(condition).order_by(*order)
+    return case_list(user=user, **filters).filter(condition).order_by(*_ordering(user, order))
+
+
+#: Roles that usually work above a single compound (a community's staff and up): they may see hundreds of
+#: thousands of cases, so a page of them is found fastest by walking an index in the list's order.
+_WIDE_ROLES = {workflow.Role.CITY_ADMIN, workflow.Role.STREET_OFFICER, workflow.Role.COMMUNITY_SECRETARY,
+               workflow.Role.COMMUNITY_STAFF, workflow.Role.SOCIAL_WORKER}
+
+
+def _ordering(user, order: tuple[str, ...]) -> list:
+    """The queue's order — for someone who sees one compound at most, as expressions no index provides.
+
+    Why: PostgreSQL overestimates how many cases a compound's staff see (their scope is an OR of a few building
+    paths and their own columns) and, for ``ORDER BY created_at DESC LIMIT 50``, walks the whole date index of a
+    city looking for them: 1.3 s at 10 M cases for a grid worker's API list, against 7 ms for reading their few
+    hundred cases and sorting those (docs/bench.md §2). The order is the same; only the plan differs. Wider roles
+    keep the plain columns, whose index is the fast way through their many cases. A performance choice only: what
+    anyone sees does not depend on it."""
+    if any(role in _WIDE_ROLES for role, _path in workflow.role_paths(user)):
+        return list(order)
+    keys = []
+    for name in order:
+        column = name.lstrip("-")
+        key = Coalesce(F(column), F(column))  # the same value, but not an indexed column: sort what matched
+        keys.append(key.desc() if name.startswith("-") else key.asc())
+    return keys
 
 
 def _levels_of(user) -> set[str]:
@@ -136,16 +169,27 @@ def _levels_of(user) -> set[str]:
     return levels
 
 
-def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many cases each queue holds — one conditional aggregate for all the queues."""
+#: "All" is counted up to this many (shown as "1000+"): a street's or a city's history is hundreds of thousands of
+#: cases, and counting them on every queue page cost more than the rest of the page together.
+ALL_COUNT_CAP = 1000
+
+
+def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str]:
+    """How many cases each queue holds: the work queues (all of them open cases) in one conditional aggregate over
+    the open cases in sight — a small share of a city, found through the open cases' own path index — and "all"
+    up to :data:`ALL_COUNT_CAP` (then ``"1000+"``)."""
     now = now or timezone.now()
-    counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES}
-    return case_list(user=user).order_by().aggregate(**counts)
+    counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES if name != "all"}
+    result: dict[str, int | str] = _base(user).filter(state__in=OPEN_STATES).order_by().aggregate(**counts)
+    every = _base(user).order_by()[:ALL_COUNT_CAP + 1].count()
+    result["all"] = f"{ALL_COUNT_CAP}+" if every > ALL_COUNT_CAP else every
+    return result
 
 
 def get_case_for_user(*, user, pk: int) -> Case:
     """One case, or 404 — the same answer for missing and for not visible."""
-    case = _base(user).select_related("merged_into", "dispatched_by", "routing_rule").filter(pk=pk).first()
+    case = _base(user).select_related("category", "place", "compound", "owner", "assignee", "reporter", "merged_into",
+                                      "dispatched_by", "routing_rule").filter(pk=pk).first()
     if case is None:
         raise Http404
     return case

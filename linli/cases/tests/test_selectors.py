@@ -77,7 +77,8 @@ def test_queue_queries_are_bounded(queue, branch, secretary, steward, django_ass
     for user in (_fresh(branch), _fresh(secretary), _fresh(steward)):
         with django_assert_max_num_queries(4):
             rows = list(selectors.case_queue(user=user, queue=queue)[:200])
-            shown = [(c.category.name, c.place.name, c.assignee, c.owner, c.number) for c in rows]
+            # What a queue shows (the page and the API): category, place, handler — not the owner or the reporter.
+            shown = [(c.category.name, c.place.name, c.assignee, c.number) for c in rows]
             assert len(shown) == len(rows)
     assert Case.objects.filter(state=State.CLOSED).count() > 100  # the demo's history is there
 
@@ -89,3 +90,35 @@ def test_timeline_is_two_queries(new_case, django_assert_max_num_queries):
         for e in events:
             (e.actor, list(e.attachments.all()))
     assert [e.action for e in events] == ["submit", "accept"]
+
+
+def test_all_is_counted_up_to_a_cap_and_the_work_queues_exactly(branch, monkeypatch, client):
+    """A street's or a city's whole history is not counted on every queue page: "all" stops at the cap ("3+" here)
+    and the pager says there is more; the work queues (open cases) are counted exactly, as before."""
+    from django.urls import reverse
+
+    from linli.accounts.testing import signed_in
+
+    user = _fresh(branch)
+    exact = selectors.queue_counts(user=user)
+    assert isinstance(exact["all"], int) and exact["all"] > 3
+    monkeypatch.setattr(selectors, "ALL_COUNT_CAP", 3)
+    capped = selectors.queue_counts(user=_fresh(branch))
+    assert capped["all"] == "3+"
+    assert {k: v for k, v in capped.items() if k != "all"} == {k: v for k, v in exact.items() if k != "all"}
+    signed_in(client, branch)
+    page = client.get(reverse("cases:queue_named", args=["all"]), {"lang": "en"}).content.decode()
+    assert ">3+</span>" in page  # the tab's badge
+
+
+def test_a_capped_pager_counts_no_further_than_its_cap_and_says_there_is_more(branch):
+    from linli.core.pagination import CappedPaginator
+
+    everything = selectors.case_list(user=_fresh(branch)).order_by("id")
+    total = everything.count()
+    assert total > 5
+    pager = CappedPaginator(everything, 2, cap=5)
+    assert (pager.count, pager.num_pages, pager.capped) == (5, 3, True)
+    assert [c.pk for c in pager.page(3)] == [c.pk for c in everything[4:5]]
+    whole = CappedPaginator(everything, 2, cap=total)
+    assert (whole.count, whole.capped) == (total, False)
