@@ -78,17 +78,24 @@ def invitation_list(*, user, building=None) -> QuerySet[InvitationCode]:
     return qs
 
 
+def wholly_in_scope(user, target) -> bool:
+    """Whether ``target`` holds at least one current role and every one of them lies in ``user``'s scope: someone
+    ``user`` answers for (and may, with the permission, reset the two-factor of)."""
+    from linli.core.scope import in_scope, role_paths
+
+    paths = [path for _role, path in role_paths(target)]
+    return bool(paths) and all(in_scope(user, path) for path in paths)
+
+
 def staff_in_reach(*, user, username: str):
-    """The staff account ``username`` when every one of its current roles lies in ``user``'s scope (someone whose
-    two-factor ``user`` may reset), else 404 — the same for no such account, a resident's account and one with a
-    role elsewhere, so that the form tells nobody who exists beyond their reach."""
+    """The staff account ``username`` when it is :func:`wholly_in_scope` of ``user``, else 404 — the same for no
+    such account, a resident's account and one with a role elsewhere, so that the form tells nobody who exists
+    beyond their reach."""
     from django.http import Http404
 
     from linli.accounts.models import User
-    from linli.core.scope import in_scope, role_paths
 
     target = User.objects.filter(username=(username or "").strip(), is_resident=False).first()
-    paths = [path for _role, path in role_paths(target)] if target is not None else []
-    if not paths or not all(in_scope(user, path) for path in paths):
+    if target is None or not wholly_in_scope(user, target):
         raise Http404
     return target

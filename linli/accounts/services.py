@@ -495,10 +495,9 @@ def two_factor_reset(*, actor, user: User, reason: str) -> bool:
         from django.core.exceptions import PermissionDenied
 
         from linli.accounts.permissions import RESET_TWO_FACTOR, has_perm
-        from linli.core.scope import in_scope, role_paths
+        from linli.accounts.selectors import wholly_in_scope
 
-        paths = [path for _role, path in role_paths(user)]
-        if not has_perm(actor, RESET_TWO_FACTOR) or not paths or not all(in_scope(actor, p) for p in paths):
+        if not has_perm(actor, RESET_TWO_FACTOR) or not wholly_in_scope(actor, user):
             raise PermissionDenied
         if actor.pk == user.pk:
             raise ApplicationError(_("You cannot reset your own two-factor sign-in; ask the secretary above you."),

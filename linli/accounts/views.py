@@ -158,9 +158,10 @@ def two_factor_reset(request):
         raise PermissionDenied
     form = TwoFactorResetForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        # Who is named is looked up first: out of reach is 404 whatever else the form says.
-        target = staff_in_reach(user=request.user, username=request.POST.get("username", "")) \
-            if request.POST.get("username", "").strip() else None
+        # Who is named is looked up first: out of reach is 404 whatever else the form says (no name: the form
+        # says so).
+        username = request.POST.get("username", "").strip()
+        target = staff_in_reach(user=request.user, username=username) if username else None
         done, had = submit(form, lambda d: services.two_factor_reset(actor=request.user, user=target,
                                                                      reason=d["reason"]))
         if done:

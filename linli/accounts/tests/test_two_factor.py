@@ -363,18 +363,16 @@ def test_a_secretary_resets_a_colleagues_two_factor_on_a_desk_page(client, secre
 def test_two_factor_reset_reaches_nobody_beyond_the_area_nor_oneself(client, secretary, branch_secretary, totp_for):
     """404 alike for an unknown name, a resident's account and someone with a role elsewhere; one's own is refused
     on the form; a role without the permission gets 403 — and nothing is removed in any of these."""
+    from linli.accounts.models import User
     from linli.accounts.services import role_grant, user_create
     from linli.accounts.testing import signed_in
     from linli.places.models import PlaceKind
-
-    elsewhere_user = user_create(actor=None, username="t_elsewhere", password=PASSWORD)
     from linli.places.services import place_create
 
+    elsewhere_user = user_create(actor=None, username="t_elsewhere", password=PASSWORD)
     street = secretary.role_assignments.first().place.parent  # a second community of the street: not hers
     other_place = place_create(actor=None, parent=street, kind=PlaceKind.COMMUNITY, code="ZZ9", name="别的社区")
     role_grant(actor=None, user=elsewhere_user, role=Role.COMMUNITY_SECRETARY, place=other_place)
-    from linli.accounts.models import User
-
     User.objects.create(username="t_resident", is_resident=True)  # a resident's account: no roles, no reach
     for user in (secretary, branch_secretary, elsewhere_user):
         totp_for(user)

@@ -121,10 +121,6 @@ def _fx_merge(case, *, actor, now, params, data, tell):
     data["into"] = into.number
 
 
-#: An account number that names no active account (refused like one without the role).
-_NOBODY = object()
-
-
 def _fx_dispatch(case, *, actor, now, params, data, tell):
     level = params.get("level") or case.level
     if level not in Level.values:
@@ -138,16 +134,19 @@ def _fx_dispatch(case, *, actor, now, params, data, tell):
         case.routing_rule_id = route.rule_id
     if role not in Role.values:
         raise ApplicationError(_("Choose a role."), field="role")
+    # The same refusal for an unknown account number and for a person without the role, naming nobody: trying
+    # account numbers must not tell a dispatcher who exists or what anyone outside their area is called.
+    refused = ApplicationError(_("The person chosen does not hold the role %(role)s here.")
+                               % {"role": Role(role).label}, field="assignee")
     if isinstance(assignee, int):  # an account number from a form or the API
         from linli.accounts.models import User
 
-        assignee = User.objects.filter(pk=assignee, is_active=True).first() or _NOBODY
-    if assignee is _NOBODY or (assignee is not None and not workflow.holds(assignee, {role}, case.path)
-                               and not workflow.holds(assignee, workflow.SUPERVISOR_ROLES, case.path)):
-        # The same words for an unknown account and for one without the role, and no name: trying account
-        # numbers must not tell a dispatcher who exists or what anyone is called outside their area.
-        raise ApplicationError(_("The person chosen does not hold the role %(role)s here.")
-                               % {"role": Role(role).label}, field="assignee")
+        assignee = User.objects.filter(pk=assignee, is_active=True).first()
+        if assignee is None:
+            raise refused
+    if assignee is not None and not workflow.holds(assignee, {role}, case.path) and not workflow.holds(
+            assignee, workflow.SUPERVISOR_ROLES, case.path):
+        raise refused
     case.level, case.assigned_role, case.assignee = level, role, assignee
     case.dispatched_by = actor if getattr(actor, "pk", None) else None
     if case.owner_id is None and getattr(actor, "pk", None):
