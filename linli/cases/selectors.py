@@ -28,6 +28,7 @@ from linli.cases.models import (
     WorkdayOverride,
 )
 from linli.core.db import CompiledQuery, fields_with, instance_from
+from linli.core.pagination import count_up_to
 from linli.core.scope import scope_paths, scope_q
 from linli.places.models import Place, PlaceKind
 
@@ -131,10 +132,12 @@ def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **f
     return case_list(user=user, **filters).filter(condition).order_by(*_ordering(user, order))
 
 
-#: Roles that usually work above a single compound (a community's staff and up): they may see hundreds of
-#: thousands of cases, so a page of them is found fastest by walking an index in the list's order.
-_WIDE_ROLES = {workflow.Role.CITY_ADMIN, workflow.Role.STREET_OFFICER, workflow.Role.COMMUNITY_SECRETARY,
-               workflow.Role.COMMUNITY_STAFF, workflow.Role.SOCIAL_WORKER}
+#: Roles that work above a single compound — those of the community and street levels in the workflow, the city's
+#: admin, a community's social workers: they may see hundreds of thousands of cases, so a page of them is found
+#: fastest by walking an index in the list's order.
+_WIDE_ROLES = {workflow.Role.CITY_ADMIN, workflow.Role.SOCIAL_WORKER} | {
+    role for level in (workflow.Level.COMMUNITY, workflow.Level.STREET)
+    for role in (workflow.LEVEL_DEFAULT_ROLE[level], *workflow.LEVEL_SUPERVISOR_ROLES[level])}
 
 
 def _ordering(user, order: tuple[str, ...]) -> list:
@@ -181,7 +184,7 @@ def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str
     now = now or timezone.now()
     counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES if name != "all"}
     result: dict[str, int | str] = _base(user).filter(state__in=OPEN_STATES).order_by().aggregate(**counts)
-    every = _base(user).order_by()[:ALL_COUNT_CAP + 1].count()
+    every = count_up_to(_base(user), ALL_COUNT_CAP)
     result["all"] = f"{ALL_COUNT_CAP}+" if every > ALL_COUNT_CAP else every
     return result
 

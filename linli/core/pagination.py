@@ -6,6 +6,12 @@ from django.utils.functional import cached_property
 PAGE_SIZE = 50
 
 
+def count_up_to(queryset, cap: int) -> int:
+    """How many rows ``queryset`` has, counting no further than ``cap + 1`` (``COUNT`` over ``LIMIT cap + 1``): a
+    result over ``cap`` means "more than ``cap``" without reading the rest."""
+    return queryset.order_by()[: cap + 1].count()
+
+
 class CappedPaginator(Paginator):
     """Counts at most ``cap`` rows (``COUNT`` over ``LIMIT cap + 1``), so that a list of a street's or a city's
     whole history does not count hundreds of thousands of rows on every page; past the cap there are no more pages
@@ -17,7 +23,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()  # one more than the cap: whether there is more, too
+        return count_up_to(self.object_list, self.cap)
 
     @cached_property
     def count(self) -> int:

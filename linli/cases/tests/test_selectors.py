@@ -93,8 +93,8 @@ def test_timeline_is_two_queries(new_case, django_assert_max_num_queries):
 
 
 def test_all_is_counted_up_to_a_cap_and_the_work_queues_exactly(branch, monkeypatch, client):
-    """A street's or a city's whole history is not counted on every queue page: "all" stops at the cap ("3+" here)
-    and the pager says there is more; the work queues (open cases) are counted exactly, as before."""
+    """A street's or a city's whole history is not counted on every queue page: "all" stops at the cap ("3+" here;
+    the pager's own cap is the next test); the work queues (open cases) are counted exactly, as before."""
     from django.urls import reverse
 
     from linli.accounts.testing import signed_in
