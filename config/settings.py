@@ -111,11 +111,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("LINLI_PG_PARALLEL") != "1":
-    # The web's queries are small and indexed; at city scale the planner's row estimates for scoped queues are
-    # pessimistic and it starts parallel workers that cost more than the query (docs/bench.md, section 2).
-    # LINLI_PG_PARALLEL=1 leaves PostgreSQL's own setting (e.g. for a reporting replica).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c max_parallel_workers_per_gather=0"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The hot reads every API call makes (a key with its user's roles, a place: linli.core.db.CompiledQuery) run as
+    # prepared statements: planning their joins cost PostgreSQL several times their execution (docs/bench.md §1).
+    # Django's own queries are bound on the client and never prepared; behind PgBouncer, use 1.21 or later.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    if os.environ.get("LINLI_PG_PARALLEL") != "1":
+        # The web's queries are small and indexed; at city scale the planner's row estimates for scoped queues are
+        # pessimistic and it starts parallel workers that cost more than the query (docs/bench.md, section 2).
+        # LINLI_PG_PARALLEL=1 leaves PostgreSQL's own setting (e.g. for a reporting replica).
+        DATABASES["default"]["OPTIONS"]["options"] = "-c max_parallel_workers_per_gather=0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

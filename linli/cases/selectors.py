@@ -27,7 +27,6 @@ from linli.cases.models import (
     State,
     WorkdayOverride,
 )
-from linli.core.db import CompiledQuery, fields_with, instance_from
 from linli.core.pagination import count_up_to
 from linli.core.scope import scope_paths, scope_q
 from linli.places.models import Place, PlaceKind
@@ -184,9 +183,25 @@ def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str
     now = now or timezone.now()
     counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES if name != "all"}
     result: dict[str, int | str] = _base(user).filter(state__in=OPEN_STATES).order_by().aggregate(**counts)
-    every = count_up_to(_base(user), ALL_COUNT_CAP)
+    every = count_up_to(_base(user), ALL_COUNT_CAP, part=widest_area_cases(user))
     result["all"] = f"{ALL_COUNT_CAP}+" if every > ALL_COUNT_CAP else every
     return result
+
+
+def queue_part(*, user, queue: str, now: dt.datetime | None = None) -> QuerySet[Case] | None:
+    """Some of the cases of a queue, to count it only as far as a cap (:func:`linli.core.pagination.count_up_to`):
+    those of the widest area where ``user`` sees every case; None when there is none."""
+    area = widest_area_cases(user)
+    if area is None or queue not in QUEUES:
+        return None
+    return area.filter(_queue_q(user, queue, now or timezone.now())[0])
+
+
+def widest_area_cases(user) -> QuerySet[Case] | None:
+    """Every case of the widest area where ``user`` sees every case (a street for its officer), or None: part of
+    what they see, for counting it only as far as a cap (:func:`linli.core.pagination.count_up_to`)."""
+    paths = [path for role, path in workflow.role_paths(user) if role in workflow.SEE_ALL_ROLES]
+    return Case.objects.filter(path__startswith=min(paths, key=len)) if paths else None
 
 
 def get_case_for_user(*, user, pk: int) -> Case:
@@ -285,16 +300,13 @@ def peacemakers_for(*, case: Case) -> QuerySet:
         role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=path_prefixes(case.path)).values("user_id"))
 
 
-#: An active category by its code, compiled once per process: every report through the API reads one.
-_ACTIVE_CATEGORY = CompiledQuery(
-    lambda code: Category.objects.filter(code=code, is_active=True).values_list(*fields_with(Category))[:1],
-    "\x1f\x1e-category")
-
-
 def active_category(code: str) -> Category | None:
-    """The active category whose code is ``code``, or None."""
-    rows = _ACTIVE_CATEGORY.rows(code)
-    return instance_from(Category, rows[0]) if rows else None
+    """The active category whose code is ``code``, or None — from the settings this process holds (every report
+    through the API looks one up; the report's write checks that it is still active:
+    :func:`linli.cases.services.config.guard_sql`)."""
+    from linli.cases.services import config
+
+    return config.held().category(code)
 
 
 def routing_rules(*, user, category: Category | None = None, active_only: bool = True) -> QuerySet[RoutingRule]:

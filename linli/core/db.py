@@ -6,11 +6,14 @@ and reads the caller's roles; a report reads its place. :class:`CompiledQuery` k
 written by the ORM from a queryset, so it follows the models — and only binds the arguments on later calls.
 """
 
+import functools
+import json
 import threading
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import NOT_PROVIDED, QuerySet
+from django.db.models import NOT_PROVIDED, JSONField, QuerySet
 
 
 class CompiledQuery:
@@ -46,7 +49,7 @@ class CompiledQuery:
         """The rows for ``args`` (in the order of the samples)."""
         sql, slots, converters = self._compiled.get(using) or self._compile(using)
         connection = connections[using]
-        with connection.cursor() as cursor:
+        with _prepared_cursor(connection) as cursor:
             cursor.execute(sql, [args[value] if is_arg else value for is_arg, value in slots])
             rows = cursor.fetchall()
         if not converters:
@@ -59,6 +62,53 @@ class CompiledQuery:
                     row[pos] = convert(row[pos], expr, connection)
             converted.append(row)
         return converted
+
+
+def _prepared_cursor(connection):
+    """A cursor whose statements PostgreSQL prepares — plans once per connection, not on every call — where the
+    connection allows it (``prepare_threshold`` set, as config/settings.py does); else an ordinary one.
+
+    Why: Django binds parameters on the client, so PostgreSQL plans every statement anew, and for the reads every
+    API call makes the planning was most of their time (the caller's roles, a five-table join: 0.9 ms planned
+    every time against 0.12 ms prepared; docs/bench.md §1). Wrapped as Django wraps its own cursors, so queries
+    are logged and errors translated alike."""
+    if connection.vendor != "postgresql" or _server_side_binding(connection):
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        return connection.cursor()
+    return connection._prepare_cursor(_prepared_class()(raw))  # as BaseDatabaseWrapper.cursor() does
+
+
+@functools.cache
+def _prepared_class():
+    import psycopg
+
+    class Prepared(psycopg.Cursor):
+        """psycopg's server-side binding cursor, preparing every statement it runs."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            result = super().execute(query, params, prepare=True, binary=binary)
+            if self._query is None:  # psycopg keeps no query for a prepared run; Django's query log reads it
+                self._query = _LoggedQuery(self.connection, query, params)
+            return result
+
+    return Prepared
+
+
+class _LoggedQuery:
+    """The statement of a prepared run with its arguments written in, as Django's query log shows a statement —
+    made only if the log asks (``DEBUG``, tests)."""
+
+    def __init__(self, connection, sql, params):
+        self.connection, self.sql, self.params = connection, sql, params
+
+    @property
+    def query(self) -> bytes:
+        import psycopg
+
+        return psycopg.ClientCursor(self.connection).mogrify(self.sql, self.params).encode()
 
 
 def fields_with(model, related: Sequence[str] = ()) -> list[str]:
@@ -87,52 +137,163 @@ def instance_from(model, row: Sequence, related: Sequence[str] = (), using: str 
     return obj
 
 
-def sequence_next_sql(model, connection) -> str | None:
-    """SQL for the next key of ``model``'s table, to read in a statement the caller sends anyway (PostgreSQL), so
-    that rows referring to a new row can be written with it in one round trip (:func:`insert_together`); None
-    where keys come only from the insert itself (SQLite)."""
+class Sql(NamedTuple):
+    """A value the database computes while the row is written (``sql`` with its own ``%s`` ``params``), for
+    :func:`insert_together`: a report's number comes from the counter that the same round trip advances."""
+
+    sql: str
+    params: tuple = ()
+
+
+_KEYS: dict[tuple[str, type], list[int]] = {}
+_KEYS_LOCK = threading.Lock()
+
+#: How many keys :func:`reserve_key` takes from a sequence at once.
+KEY_BLOCK = 32
+
+
+def reserve_key(model, using: str = "default") -> int | None:
+    """A new key for a row of ``model``, taken from the table's own sequence :data:`KEY_BLOCK` at a time per process
+    (PostgreSQL; None elsewhere, where keys come from the insert itself).
+
+    Why: rows that refer to a new row (a case's events and audit rows) can then be written with it in one round
+    trip, and the key costs a round trip once per block, not once per row. Keys stay unique (the sequence never
+    hands a number out twice) but are not in the order the rows were written across processes: order by time, not
+    by key."""
+    connection = connections[using]
     if connection.vendor != "postgresql":
         return None
-    qn = connection.ops.quote_name
-    table, column = model._meta.db_table, model._meta.pk.column
-    return f"nextval(pg_get_serial_sequence('{qn(table)}', '{column}'))"
+    slot = (using, model)
+    with _KEYS_LOCK:
+        keys = _KEYS.get(slot)
+        if not keys:
+            qn = connection.ops.quote_name
+            sql = (f"SELECT nextval(pg_get_serial_sequence('{qn(model._meta.db_table)}', "  # noqa: S608
+                   f"'{model._meta.pk.column}')) FROM generate_series(1, %s)")
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [KEY_BLOCK])
+                keys = _KEYS[slot] = sorted((row[0] for row in cursor.fetchall()), reverse=True)
+        return keys.pop()
 
 
-def insert_together(*batches: tuple[type, list], using: str = "default") -> None:
-    """Insert each ``(model, objects)`` batch — one ``INSERT`` per model, as ``bulk_create`` writes it — in one
-    round trip where the database takes several statements at once (PostgreSQL with client-side binding, Django's
-    default), else one batch after the other. Objects without a key get theirs back; keys already set are written.
+def insert_together(*batches: tuple[type, list], before: Sequence[tuple[str, Sequence]] = (),
+                    fill: dict[str, Sql] | None = None, using: str = "default") -> list[list[tuple]]:
+    """Insert each ``(model, objects)`` batch — one ``INSERT`` per model — after the ``before`` statements
+    (``(sql, params)``, each a ``SELECT`` or with ``RETURNING``: their rows are returned in order), in one round
+    trip where the database takes several statements at once (PostgreSQL with client-side binding, Django's
+    default), else one after the other. Objects without a key get theirs back; keys already set are written.
 
-    A report writes its case, its events and its audit rows; sent together they cost one round trip, not three.
-    Call inside a transaction: the statements are not atomic on their own on every database."""
+    Values the database computes: a value that is :class:`Sql`; and on PostgreSQL, in text and JSON values, each
+    placeholder of ``fill`` is replaced by the value of its :class:`Sql` (a number known only once written).
+
+    A report writes its number, its case, its events, its audit rows and its notification's task together.
+    Outside a transaction PostgreSQL runs the statements of one string as one transaction (the simple query
+    protocol's implicit transaction): all of them or none, committed at once, without the round trips of ``BEGIN``
+    and ``COMMIT``. Elsewhere, call inside a transaction."""
     connection = connections[using]
-    if connection.vendor != "postgresql" or _server_side_binding(connection):
-        for model, objs in batches:
-            model.objects.using(using).bulk_create(objs)
-        return
-    statements, returning = [], []
+    statements = list(before)
+    returning = []
     for model, objs in batches:
         preset = all(obj.pk is not None for obj in objs)
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="insert_together")
         sql, fields = _insert_sql(connection, model, len(objs), preset)
         # What the ORM's insert does to each value: pre_save (auto_now_add and the like), then the database's form.
-        params = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
-                  for obj in objs for field in fields]
-        statements.append((sql, params))
+        params = []
+        for obj in objs:
+            for field in fields:
+                value = field.pre_save(obj, True)
+                if fill and not isinstance(value, Sql):
+                    value = _filled(field, value, fill)
+                params.append(value if isinstance(value, Sql) else
+                              field.get_db_prep_save(value, connection=connection))
+        statements.append(_with_sql_values(sql, params))
         returning.append(not preset)
+    results: list[list[tuple]] = []
+    together = connection.vendor == "postgresql" and not _server_side_binding(connection)
     with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor: one result per statement, in order
-        # Bound one statement at a time: psycopg keeps the parse of a statement of at most 50 parameters, not of
-        # the whole batch, which it would parse again on every call.
-        cursor.execute(";\n".join(raw.mogrify(sql, params) for sql, params in statements))
-        for (_model, objs), has_keys in zip(batches, returning, strict=True):
-            if has_keys:
-                for obj, (pk,) in zip(objs, raw.fetchall(), strict=True):
+        if together:
+            raw = cursor.cursor  # psycopg's own cursor: one result per statement, in order
+            cursor.execute(";\n".join(_bound(raw, sql, params) for sql, params in statements))
+        for i, (sql, params) in enumerate(statements):
+            if not together:
+                cursor.execute(sql, params)
+            elif i:
+                raw.nextset()
+            if i < len(before):
+                results.append([tuple(row) for row in cursor.fetchall()])
+                continue
+            model, objs = batches[i - len(before)]
+            if returning[i - len(before)]:
+                for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                     obj.pk = pk
             for obj in objs:
                 obj._state.adding, obj._state.db = False, using
-            raw.nextset()
+    return results
+
+
+_PARTS: dict[str, list[str]] = {}
+
+
+def _bound(raw, sql: str, params: Sequence) -> str:
+    """``sql`` with ``params`` written in as literals, quoted by psycopg as ``mogrify`` quotes them.
+
+    Not ``mogrify`` itself: it parses the statement again on every call once it has more than 50 parameters (a
+    case has 50 columns), which cost more than the write's round trip (docs/bench.md §1). The statement's pieces
+    between its ``%s`` are kept per statement here; statements with ``%%`` go to ``mogrify``."""
+    parts = _PARTS.get(sql)
+    if parts is None:
+        if "%%" in sql:
+            return raw.mogrify(sql, params)
+        if len(_PARTS) > 1024:  # shapes are few; never let an unexpected variety grow without bound
+            _PARTS.clear()
+        parts = _PARTS[sql] = sql.split("%s")
+    from psycopg.adapt import Transformer
+
+    literal = Transformer(raw).as_literal
+    encoding = raw.connection.info.encoding
+    text = [parts[0]]
+    for value, part in zip(params, parts[1:], strict=True):
+        text.append("NULL" if value is None else literal(value).decode(encoding))
+        text.append(part)
+    return "".join(text)
+
+
+def _filled(field, value, fill: dict[str, Sql]):
+    """``value`` as :class:`Sql` replacing the placeholders of ``fill`` it holds (text, or JSON as text); else as is."""
+    is_json = isinstance(field, JSONField)
+    if is_json:
+        if value is None:
+            return value
+        text = json.dumps(value, cls=field.encoder)
+    elif isinstance(value, str):
+        text = value
+    else:
+        return value
+    found = [(holder, sql) for holder, sql in fill.items() if holder in text]
+    if not found:
+        return value
+    expr, params = "%s", [text]
+    for holder, sql in found:
+        expr, params = f"replace({expr}, %s, {sql.sql})", [*params, holder, *sql.params]
+    return Sql(f"({expr})::jsonb" if is_json else expr, tuple(params))
+
+
+def _with_sql_values(sql: str, params: list) -> tuple[str, list]:
+    """``sql`` and ``params`` with each :class:`Sql` value written into the statement in place of its ``%s``."""
+    if not any(isinstance(value, Sql) for value in params):
+        return sql, params
+    parts = sql.split("%s")  # one more part than parameters: the statement's own text has no other "%s"
+    text, flat = [parts[0]], []
+    for value, part in zip(params, parts[1:], strict=True):
+        if isinstance(value, Sql):
+            text.append(value.sql)
+            flat.extend(value.params)
+        else:
+            text.append("%s")
+            flat.append(value)
+        text.append(part)
+    return "".join(text), flat
 
 
 _INSERT_SQL: dict[tuple, tuple[str, list]] = {}

@@ -4,10 +4,12 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.db import CompiledQuery, fields_with, instance_from
+from linli.core.scope import remember_role_paths, role_rows_json
 
 
 class AuditEvent(models.Model):
@@ -59,27 +61,24 @@ class HashedKey(models.Model):
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
-    #: More columns the look-up reads with the key and its user (``values_list`` names), handed to :meth:`_loaded`.
-    live_extra: tuple[str, ...] = ()
-
     @classmethod
     def find_live(cls, key: str):
-        """The unrevoked key matching ``key`` whose user is active (loaded with it), or None; marks it used (at most
-        once a minute, so that a busy client does not write on every request). One read whose SQL is compiled once
-        per process (every API call starts here)."""
+        """The unrevoked key matching ``key`` whose user is active (loaded with it, and with the user's current
+        roles: every call with a key checks scope next), or None; marks it used (at most once a minute, so that a
+        busy client does not write on every request). One read whose SQL is compiled once per process (every API
+        call starts here)."""
         if not key:
             return None
         query = cls.__dict__.get("_live_query")
         if query is None:
-            fields = [*fields_with(cls, related=("user",)), *cls.live_extra]
+            fields = [*fields_with(cls, related=("user",)), "user_roles"]
             query = cls._live_query = CompiledQuery(
                 lambda key_hash: cls._live_queryset(key_hash).values_list(*fields), "\x1f\x1e-key-hash")
         rows = query.rows(cls.hash_key(key))
         if not rows:
             return None
-        row = instance_from(cls, rows[0], related=("user",))
-        width = len(rows[0]) - len(cls.live_extra)
-        cls._loaded(row, [r[width:] for r in rows])
+        row = instance_from(cls, rows[0][:-1], related=("user",))
+        remember_role_paths(row.user, rows[0][-1] or [])
         now = timezone.now()
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             cls.objects.filter(pk=row.pk).update(last_used_at=now)
@@ -87,9 +86,7 @@ class HashedKey(models.Model):
 
     @classmethod
     def _live_queryset(cls, key_hash: str):
-        """The live key of this hash (one row, or one per row of what :attr:`live_extra` joins)."""
-        return cls.objects.filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
-
-    @classmethod
-    def _loaded(cls, key, extra_rows: list) -> None:
-        """Called with the found key and the :attr:`live_extra` columns of each row read."""
+        """The live key of this hash, with its user's current role rows as one JSON list (``user_roles``, see
+        :func:`linli.core.scope.role_rows_json`): no second round trip for them."""
+        return (cls.objects.filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+                .annotate(user_roles=role_rows_json(OuterRef("user_id"))))

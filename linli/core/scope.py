@@ -4,7 +4,8 @@ Every selector filters with :func:`scope_q`; :func:`get_in_scope_or_404` loads o
 when it does not exist and when it is out of scope, so that nobody learns what exists beyond their reach.
 """
 
-from django.db.models import Q
+from django.db.models import Aggregate, JSONField, Q, Subquery
+from django.db.models.functions import JSONArray
 from django.http import Http404
 
 from linli.core.db import CompiledQuery
@@ -17,6 +18,28 @@ def _role_rows(user_id: int):
     # grid's buildings); any other assignment once, with its own place.
     return (RoleAssignment.objects.filter(user_id=user_id, ended_at__isnull=True)
             .values_list("role", "grid_id", "place__path", "grid__buildings__path"))
+
+
+class _JSONList(Aggregate):
+    """The aggregated values as one JSON list (PostgreSQL's ``jsonb_agg``, SQLite's ``json_group_array``)."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+def role_rows_json(user_id) -> Subquery:
+    """The rows of :func:`_role_rows` of the user ``user_id`` (an ``OuterRef``) as one JSON list of lists, for a
+    query that reads the user anyway (a client key's look-up: :meth:`linli.core.models.HashedKey.find_live`).
+    NULL when the user holds no role."""
+    from linli.accounts.models import RoleAssignment
+
+    rows = (RoleAssignment.objects.filter(user_id=user_id, ended_at__isnull=True).order_by().values("user_id")
+            .annotate(rows=_JSONList(JSONArray("role", "grid_id", "place__path", "grid__buildings__path")))
+            .values("rows"))
+    return Subquery(rows, output_field=JSONField())
 
 
 #: Compiled once per process: every request of a signed-in user reads its roles (see :mod:`linli.core.db`).

@@ -56,9 +56,18 @@ class Calendar:
 
     def __init__(self):
         self._years: dict[int, dict[dt.date, bool] | None] = {}
+        self._answers: dict[dt.date, bool] = {}
         self.used_fallback: set[int] = set()
 
     def is_workday(self, day: dt.date) -> bool:
+        # Kept per day: a process's calendar answers every report's deadline, and the package's own look-up was a
+        # tenth of a report's time (docs/bench.md §1).
+        answer = self._answers.get(day)
+        if answer is None:
+            answer = self._answers[day] = self._is_workday(day)
+        return answer
+
+    def _is_workday(self, day: dt.date) -> bool:
         if day.year not in self._years:
             self._years[day.year] = _overrides(day.year)
         table = self._years[day.year]

@@ -106,7 +106,16 @@ def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterabl
 
 
 def enqueue_with_change(task, **kwargs) -> None:
-    """Enqueue ``task`` as part of the current change (see :func:`_notify`)."""
+    """Enqueue ``task`` as part of the current change (see :func:`_notify`); inside :func:`tasks_with_change`, kept
+    for the service to write with its own rows."""
+    pending = _pending_tasks.get()
+    if pending is not None:
+        pending.add(task, kwargs)
+    else:
+        _enqueue_now(task, kwargs)
+
+
+def _enqueue_now(task, kwargs: dict) -> None:
     from django_tasks.backends.immediate import ImmediateBackend
     from django_tasks_db.backend import DatabaseBackend
 
@@ -114,6 +123,87 @@ def enqueue_with_change(task, **kwargs) -> None:
         task.enqueue(**kwargs)
     else:  # a queue outside the database must not see the task before the change is committed
         transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
+class PendingTasks:
+    """Tasks enqueued during a change whose rows go with the change's own (:func:`tasks_with_change`): on the
+    database queue their rows (:attr:`batches`, for :func:`linli.core.db.insert_together`); on another queue the
+    enqueue itself, made by :meth:`written` once the change's rows are."""
+
+    def __init__(self):
+        self.rows: list = []
+        self.later: list[tuple] = []
+
+    def add(self, task, kwargs: dict) -> None:
+        from django_tasks_db.backend import DatabaseBackend
+
+        if isinstance(task.get_backend(), DatabaseBackend):
+            self.rows.append(task_row(task, kwargs))
+        else:
+            self.later.append((task, kwargs))
+
+    @property
+    def batches(self) -> list[tuple]:
+        from django_tasks_db.models import DBTaskResult
+
+        return [(DBTaskResult, self.rows)] if self.rows else []
+
+    def written(self, filled: dict[str, str] | None = None) -> None:
+        """The change's rows are written: tell the queue's listeners, and enqueue what goes elsewhere — with the
+        placeholders the database filled in the rows (``filled``: placeholder → value) filled here too."""
+        from django_tasks.signals import task_enqueued
+        from django_tasks_db.backend import DatabaseBackend
+
+        for row in self.rows:
+            row.args_kwargs = _replaced(row.args_kwargs, filled)
+            task_enqueued.send(DatabaseBackend, task_result=row.task_result)
+        for task, kwargs in self.later:
+            _enqueue_now(task, _replaced(kwargs, filled))
+
+
+def _replaced(value, filled: dict[str, str] | None):
+    """``value`` (JSON-like) with each placeholder of ``filled`` replaced in its strings."""
+    if not filled:
+        return value
+    if isinstance(value, str):
+        for holder, text in filled.items():
+            value = value.replace(holder, text)
+        return value
+    if isinstance(value, dict):
+        return {k: _replaced(v, filled) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_replaced(v, filled) for v in value]
+    return value
+
+
+_pending_tasks: contextvars.ContextVar[PendingTasks | None] = contextvars.ContextVar("linli_pending_tasks",
+                                                                                     default=None)
+
+
+@contextlib.contextmanager
+def tasks_with_change():
+    """Within: :func:`enqueue_with_change` keeps the tasks in the yielded :class:`PendingTasks`, for the service to
+    write their rows with its own in one round trip and then call :meth:`PendingTasks.written`."""
+    pending = PendingTasks()
+    token = _pending_tasks.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending_tasks.reset(token)
+
+
+def task_row(task, kwargs: dict):
+    """The row the database queue writes for ``task(**kwargs)`` (what its backend's ``enqueue`` saves), not yet
+    written. A test holds it equal to the queue's own row and runs it through the worker."""
+    from django_tasks.utils import normalize_json
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend = task.get_backend()
+    backend.validate_task(task)
+    return DBTaskResult(args_kwargs=normalize_json({"args": [], "kwargs": kwargs}), priority=task.priority,
+                        task_path=task.module_path, queue_name=task.queue_name,
+                        run_after=task.run_after or get_date_max(),  # the queue's pre_save signal does this
+                        backend_name=backend.alias)
 
 
 def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool) -> None:

@@ -1,18 +1,23 @@
-"""The supervisors' settings as every report reads them — routing rules, deadlines, the holiday schedule — kept in
-memory per process, so that a report does not read three tables.
+"""The supervisors' settings as every report reads them — routing rules, deadlines, the holiday schedule, and the
+active categories — kept in memory per process, so that a report does not read four tables.
 
 Correct across processes: every service that saves one of these calls :func:`settings_changed`, which writes a new
 random token to the one :class:`~linli.cases.models.SettingsVersion` row in the same transaction. A report reads that
 token (one short query) and uses the memory only when it is the token the memory was filled under; otherwise it
 reads the tables again. The token is read *before* the tables, so that memory filled while a change commits is
 filed under the older token and thrown away at the next read.
+
+A report on the API does not even read the token first: it takes what memory holds (:func:`held`) and its write
+checks, in the same round trip, that the token is still that one and the category still active
+(:func:`guard_sql`); when either changed, the write is refused whole and the report is made again from fresh
+settings. Categories have no editing page; code that changes one must call :func:`settings_changed` all the same.
 """
 
 import threading
 import uuid
 from dataclasses import dataclass, field
 
-from linli.cases.models import DeadlinePolicy, RoutingRule, SettingsVersion
+from linli.cases.models import Category, DeadlinePolicy, RoutingRule, SettingsVersion
 from linli.core import workdays
 
 #: Compounds whose routing rules a process keeps (each entry: a compound's rules and those above it).
@@ -30,6 +35,21 @@ class Snapshot:
     deadlines: dict[tuple[int, str], list[tuple[str, int, int]]]
     calendar: workdays.Calendar
     rules: dict[int, list[RoutingRule]] = field(default_factory=dict)
+    categories: dict[str, Category] | None = None
+
+    def category(self, code: str) -> Category | None:
+        """The active category of this code (all of them are read on first use; a code not among them is looked
+        up, so that a category added without a new token is found)."""
+        categories = self.categories
+        if categories is None:
+            categories = self.categories = {c.code: c for c in Category.objects.filter(is_active=True)}
+        found = categories.get(code)
+        if found is None and code:
+            found = Category.objects.filter(code=code, is_active=True).first()
+            if found is not None:
+                with _lock:
+                    categories[code] = found
+        return found
 
     def rules_for(self, compound_id: int, prefixes: list[str]) -> list[RoutingRule]:
         """The active rules that can apply to a case of compound ``compound_id`` whose path has ``prefixes``: on the
@@ -72,6 +92,46 @@ def snapshot(token: str | None = None) -> Snapshot:
     snap = Snapshot(token=token, deadlines=deadlines, calendar=workdays.Calendar())
     _snapshot = snap
     return snap
+
+
+def held() -> Snapshot:
+    """The settings this process holds, without asking whether they are still current (read when none are held) —
+    for a write that checks that itself with :func:`guard_sql`."""
+    return _snapshot or snapshot()
+
+
+class StaleSettings(Exception):
+    """The settings, or the category, changed since the snapshot a report was made from: make it again."""
+
+
+def guard_sql(snap: Snapshot, category: Category) -> tuple[str, list]:
+    """A ``SELECT`` to send first with a report's write: it divides by zero — refusing the whole write on
+    PostgreSQL, where the statements go as one — unless the settings token is still ``snap``'s and ``category`` is
+    still active; SQLite answers NULL instead, and :func:`check_guard` raises :class:`StaleSettings` on either."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    sql = (f"SELECT 1 / CASE WHEN COALESCE((SELECT {qn('token')} FROM {qn(SettingsVersion._meta.db_table)} "  # noqa: S608
+           f"WHERE {qn('id')} = 1), '') = %s AND EXISTS (SELECT 1 FROM {qn(Category._meta.db_table)} "
+           f"WHERE {qn('id')} = %s AND {qn('is_active')}) THEN 1 ELSE 0 END")
+    return sql, [snap.token, category.pk]
+
+
+def check_guard(rows: list) -> None:
+    """Raise :class:`StaleSettings` unless :func:`guard_sql` answered 1."""
+    if not rows or rows[0][0] != 1:
+        raise StaleSettings
+
+
+def is_guard_refusal(exc: Exception) -> bool:
+    """True when a database error is :func:`guard_sql`'s refusal (PostgreSQL's ``division_by_zero``)."""
+    return getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "22012"
+
+
+def forget() -> None:
+    """Drop the settings held: the next report reads them again."""
+    global _snapshot
+    _snapshot = None
 
 
 def policy_path(policy: DeadlinePolicy) -> str:

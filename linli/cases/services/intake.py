@@ -1,9 +1,11 @@
 """Reporting a case: validation, number, routing, deadlines, the first event; and "me too"."""
 
+import contextlib
 import datetime as dt
+import uuid
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,13 +34,14 @@ from linli.cases.services.common import (
     resident_of,
     role_holders,
     supervisors_of,
+    tasks_with_change,
 )
 from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
 from linli.core import crypto
 from linli.core.audit import audit, audit_rows
-from linli.core.db import insert_together, sequence_next_sql
+from linli.core.db import Sql, insert_together, reserve_key
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditEvent
 from linli.core.scope import in_scope
@@ -57,17 +60,19 @@ class Intake(NamedTuple):
     events: list[CaseEvent]
 
 
-def _next_number(compound: Place | None, year: int) -> tuple[str, str, int | None]:
-    """The next number of the compound's prefix and the year, from one ``UPDATE … RETURNING`` whose row lock holds
-    until the report commits (numbers have neither gaps nor doubles) — and, in the same round trip, the token of the
-    supervisors' settings (:func:`linli.cases.services.config.snapshot`), so that checking them costs no query, and
-    on PostgreSQL the new case's key, so that its events and audit rows go with it in one more round trip."""
-    prefix = (compound.code[:2] if compound else "LL").upper()
+def _prefix(compound: Place | None) -> str:
+    return (compound.code[:2] if compound else "LL").upper()
+
+
+def _next_number(prefix: str, year: int) -> tuple[str, str]:
+    """The next number of the prefix and the year, from one ``UPDATE … RETURNING`` whose row lock holds until the
+    report commits (numbers have neither gaps nor doubles), and in the same round trip the token of the
+    supervisors' settings (:func:`linli.cases.services.config.snapshot`). The way of databases that take one
+    statement at a time (SQLite); PostgreSQL's intake writes the number with the case (:func:`_number_statements`)."""
     qn = connection.ops.quote_name
     token = f"(SELECT {qn('token')} FROM {qn(SettingsVersion._meta.db_table)} WHERE {qn('id')} = 1)"  # noqa: S608
-    next_key = sequence_next_sql(Case, connection) or "NULL"
     sql = (f"UPDATE {qn(CaseNumberSequence._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608
-           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}, {next_key}")
+           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}")
     with connection.cursor() as cursor:
         cursor.execute(sql, [prefix, year])
         row = cursor.fetchone()
@@ -75,7 +80,32 @@ def _next_number(compound: Place | None, year: int) -> tuple[str, str, int | Non
             CaseNumberSequence.objects.get_or_create(prefix=prefix, year=year)
             cursor.execute(sql, [prefix, year])
             row = cursor.fetchone()
-    return f"{prefix}-{year}-{row[0]:06d}", row[1] or "", row[2]
+    return _number(prefix, year, row[0]), row[1] or ""
+
+
+def _number(prefix: str, year: int, last: int) -> str:
+    return f"{prefix}-{year}-{last:06d}"
+
+
+#: Stands for the new case's number in what is built before the write knows it (the case row, its audit row, the
+#: notification's title); the database writes the number in its place (:func:`_number_statements`). Random per
+#: process, so that no text a person typed can hold it.
+NUMBER_PLACEHOLDER = f"[number-{uuid.uuid4().hex}]"
+
+
+def _number_statements(prefix: str, year: int) -> tuple[tuple[str, list], Sql]:
+    """PostgreSQL: the statement that advances the counter of the prefix and the year (made on first use; its row
+    lock holds until the report commits, so numbers have neither gaps nor doubles) and returns the last number,
+    and the SQL of the number it gave — read back from the counter in the same transaction, for
+    :data:`NUMBER_PLACEHOLDER`."""
+    qn = connection.ops.quote_name
+    table, last = qn(CaseNumberSequence._meta.db_table), qn("last")
+    advance = (f"INSERT INTO {table} ({qn('prefix')}, {qn('year')}, {last}) VALUES (%s, %s, 1) "  # noqa: S608
+               f"ON CONFLICT ({qn('prefix')}, {qn('year')}) DO UPDATE SET {last} = {table}.{last} + 1 "
+               f"RETURNING {last}")
+    number = Sql(f"(SELECT %s || lpad({last}::text, greatest(6, length({last}::text)), '0') FROM {table} "  # noqa: S608
+                 f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s)", (f"{prefix}-{year}-", prefix, year))
+    return (advance, [prefix, year]), number
 
 
 def case_create(*, actor, category: Category, place: Place, description: str, title: str = "", spot: str = "",
@@ -99,17 +129,32 @@ def case_intake(*, actor, idempotency_key: str = "", **fields) -> Intake:
     201 or 200 and the timeline from this, without reading the case again).
 
     The idempotency key is not looked up first: the unique (creator, key) constraint refuses a second case, and
-    only then is the first one read — a replay costs a rolled-back attempt, a first report no query."""
+    only then is the first one read — a replay costs a refused write, a first report no query.
+
+    On PostgreSQL a report without photos, outside a transaction, is one write of one round trip that is its own
+    transaction (:func:`linli.core.db.insert_together`); otherwise it is made in a transaction (a savepoint inside
+    the caller's). Settings changed meanwhile refuse the write whole (:func:`config.guard_sql`): the report is made
+    again from fresh ones."""
     key = (idempotency_key or "")[:64]
-    try:
-        with photos_removed_on_failure(), transaction.atomic():
-            return _case_create(actor=actor, idempotency_key=key, **fields)
-    except IntegrityError:
-        if key and getattr(actor, "pk", None):
-            existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
-            if existing:
-                return Intake(existing, False, [])
-        raise
+    alone = connection.vendor == "postgresql" and not connection.in_atomic_block and not fields.get("photos")
+    for attempt in (1, 2):
+        try:
+            with photos_removed_on_failure(), contextlib.nullcontext() if alone else transaction.atomic():
+                return _case_create(actor=actor, idempotency_key=key, **fields)
+        except IntegrityError:
+            if key and getattr(actor, "pk", None):
+                existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
+                if existing:
+                    return Intake(existing, False, [])
+            raise
+        except (DataError, config.StaleSettings) as exc:
+            if attempt == 2 or not (isinstance(exc, config.StaleSettings) or config.is_guard_refusal(exc)):
+                raise
+            config.forget()
+            category = fields.get("category")
+            if category is not None:  # read again: it may have been deactivated (refused below if so)
+                fields["category"] = Category.objects.filter(pk=category.pk).first()
+    raise AssertionError("unreachable")
 
 
 def _case_create(*, actor, category, place, description, title="", spot="", location_note="", reporter=None,
@@ -154,8 +199,13 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
     title = (title or "").strip()[:120] or _title_for(category, place, spot)
     actor_user = actor if getattr(actor, "pk", None) else None
 
-    number, token, case_key = _next_number(compound, timezone.localtime(now).year)
-    snap = config.snapshot(token)
+    prefix, year = _prefix(compound), timezone.localtime(now).year
+    together = connection.vendor == "postgresql"
+    if together:  # the number is written by the database with the case; the key is known beforehand
+        snap, number, case_key = config.held(), NUMBER_PLACEHOLDER, reserve_key(Case)
+    else:
+        number, token = _next_number(prefix, year)
+        snap, case_key = config.snapshot(token), None
     route = routing_resolve(category=category, path=place.path, compound_id=compound.pk if compound else None,
                             snap=snap)
     case = Case(
@@ -179,20 +229,32 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
         case.save(force_insert=True)
     events = [CaseEvent(case=case, actor=actor_user, at=now, action="submit", to_state=State.SUBMITTED,
                         data={"channel": channel, "route": {"level": route.level, "role": route.role}})]
-    audits = [("cases.case_create", {"number": case.number, "category": category.code, "channel": channel})]
+    audits = [("cases.case_create", {"number": number, "category": category.code, "channel": channel})]
     if accept:
         events.append(CaseEvent(case=case, actor=actor_user, at=now, action=_ACCEPT, from_state=State.SUBMITTED,
                                 to_state=case.state))
         audits.append((f"cases.{_ACCEPT}", {"from": State.SUBMITTED, "to": case.state}))
     rows = audit_rows(actor=actor, actions=audits, target=case, place_path=case.path)
-    insert_together(*([] if case_key is None else [(Case, [case])]), (CaseEvent, events), (AuditEvent, rows))
-    _attach_clean(case, events[0], cleaned, actor)
-    if accept:
-        _notify(case, kind=f"cases.{_ACCEPT}", title=_("Case %(number)s: %(state)s") % {
-            "number": case.number, "state": State(case.state).label}, reporter=True)
+    with tasks_with_change() as tasks:  # the notification's task row goes with the case
+        if accept:
+            _notify(case, kind=f"cases.{_ACCEPT}", title=_("Case %(number)s: %(state)s") % {
+                "number": case.number, "state": State(case.state).label}, reporter=True)
+        else:
+            _notify(case, kind="cases.submitted", title=_("New case %(number)s") % {"number": case.number},
+                    body=case.title, receivers=True)
+    guard = config.guard_sql(snap, category)
+    if together:
+        advance, number_sql = _number_statements(prefix, year)
+        (checked, (last,)) = insert_together(
+            (Case, [case]), (CaseEvent, events), (AuditEvent, rows), *tasks.batches,
+            before=[guard, advance], fill={NUMBER_PLACEHOLDER: number_sql})
+        case.number = _number(prefix, year, last[0])
+        rows[0].data["number"] = case.number
     else:
-        _notify(case, kind="cases.submitted", title=_("New case %(number)s") % {"number": case.number},
-                body=case.title, receivers=True)
+        (checked,) = insert_together((CaseEvent, events), (AuditEvent, rows), *tasks.batches, before=[guard])
+    config.check_guard(checked)
+    tasks.written({NUMBER_PLACEHOLDER: case.number})
+    _attach_clean(case, events[0], cleaned, actor)
     return Intake(case, True, events)
 
 

@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from linli.accounts.models import ApiToken, User
 from linli.accounts.services import token_issue
-from linli.core.db import CompiledQuery, fields_with, insert_together, instance_from, sequence_next_sql
+from linli.core.db import CompiledQuery, Sql, fields_with, insert_together, instance_from, reserve_key
 from linli.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -68,13 +69,8 @@ def test_insert_together_writes_every_batch_and_gives_back_the_keys():
     assert AuditEvent.objects.get(pk=rows[1].pk).created_at == rows[1].created_at
 
 
-def test_insert_together_writes_a_key_read_beforehand_and_nothing_when_a_statement_fails():
-    next_key = sequence_next_sql(AuditEvent, connection)
-    key = None
-    if next_key:  # PostgreSQL: the key comes from the sequence before the insert
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {next_key}")  # noqa: S608 — SQL of our own making, no input
-            key = cursor.fetchone()[0]
+def test_insert_together_writes_a_reserved_key_and_nothing_when_a_statement_fails():
+    key = reserve_key(AuditEvent)  # PostgreSQL: from the table's sequence, a block at a time; SQLite: None
     first = AuditEvent(pk=key, action="test.first")
     before = AuditEvent.objects.count()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -84,3 +80,49 @@ def test_insert_together_writes_a_key_read_beforehand_and_nothing_when_a_stateme
         insert_together((AuditEvent, [AuditEvent(pk=key, action="test.first")]))
     if key is not None:
         assert AuditEvent.objects.filter(pk=key, action="test.first").exists()
+        assert reserve_key(AuditEvent) != key  # never handed out twice
+        assert not AuditEvent.objects.filter(pk=reserve_key(AuditEvent)).exists()
+
+
+def test_insert_together_returns_the_rows_of_the_statements_sent_before_and_writes_database_values():
+    rows = insert_together((AuditEvent, [AuditEvent(action="test.sql", target_id=Sql("%s || 'b'", ("a",)))]),
+                           before=[("SELECT %s + 1", [41])])
+    assert rows == [[(42,)]]
+    assert AuditEvent.objects.get(action="test.sql").target_id == "ab"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="placeholders are filled by PostgreSQL")
+def test_insert_together_fills_placeholders_in_text_and_json_with_what_the_database_computes():
+    holder = "[n-0123]"
+    row = AuditEvent(action=f"test.{holder}", target_id="x", data={"number": holder, "note": f"编号 {holder}！"})
+    insert_together((AuditEvent, [row]), fill={holder: Sql("(SELECT %s || (40 + 2)::text)", ("LZ-",))})
+    stored = AuditEvent.objects.get(pk=row.pk)
+    assert stored.action == "test.LZ-42"
+    assert stored.data == {"number": "LZ-42", "note": "编号 LZ-42！"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one string, one implicit transaction: PostgreSQL")
+def test_outside_a_transaction_the_statements_of_insert_together_commit_or_fail_together():
+    before = AuditEvent.objects.count()
+    with pytest.raises(IntegrityError):
+        insert_together((AuditEvent, [AuditEvent(action="test.alone")]),
+                        (User, [User(username="dup"), User(username="dup")]))
+    assert AuditEvent.objects.count() == before
+    assert not connection.in_atomic_block and connection.get_autocommit()
+    insert_together((AuditEvent, [AuditEvent(action="test.alone")]))
+    assert AuditEvent.objects.filter(action="test.alone").count() == 1
+
+
+def test_find_live_brings_the_users_roles_as_role_paths_would_read_them(grid1, branch):
+    from linli.core import scope
+
+    for user in (grid1, branch, User.objects.create_user("no-roles", password="x" * 12)):
+        key = token_issue(actor=None, user=user, name="t")[1]
+        found = ApiToken.find_live(key).user
+        with CaptureQueriesContext(connection) as queries:
+            pairs = scope.role_paths(found)
+        assert len(queries) == 0  # read with the token
+        fresh = User.objects.get(pk=user.pk)
+        assert sorted(pairs) == sorted(scope.role_paths(fresh))
+    assert len(scope.role_paths(ApiToken.find_live(token_issue(actor=None, user=grid1, name="t")[1]).user)) > 1
