@@ -163,7 +163,8 @@ def queue(request, name: str = "mine"):
         raise Http404
     cases = selectors.case_queue(user=user, queue=name)
     context = {
-        "page": paginate(request, cases, cap=selectors.ALL_COUNT_CAP), "queue": name,
+        "page": paginate(request, cases, cap=selectors.ALL_COUNT_CAP,
+                         part=selectors.queue_part(user=user, queue=name)), "queue": name,
         "counts": selectors.queue_counts(user=user),
         "labels": QUEUE_LABELS, "bulk_actions": [(a, workflow.action_label(a)) for a in BULK_ACTIONS],
     }

@@ -122,3 +122,19 @@ def test_a_capped_pager_counts_no_further_than_its_cap_and_says_there_is_more(br
     assert [c.pk for c in pager.page(3)] == [c.pk for c in everything[4:5]]
     whole = CappedPaginator(everything, 2, cap=total)
     assert (whole.count, whole.capped) == (total, False)
+
+
+def test_counting_part_of_a_queue_first_gives_the_answer_of_counting_it_whole(branch, grid1):
+    """The queue pager and the "all" badge count the cases of the user's widest area first, and stop there once
+    past the cap (one statement): the answer must be the one counting the whole queue gives, for every cap."""
+    from linli.core.pagination import count_up_to
+
+    for user in (_fresh(branch), _fresh(grid1)):
+        for name in selectors.QUEUES:
+            whole = selectors.case_queue(user=user, queue=name)
+            part = selectors.queue_part(user=user, queue=name)
+            assert part is not None
+            assert set(part.values_list("pk", flat=True)) <= set(whole.values_list("pk", flat=True))
+            n = whole.count()
+            for cap in sorted({0, 1, max(n - 1, 0), n, n + 5}):
+                assert count_up_to(whole, cap, part=part) == count_up_to(whole, cap) == min(n, cap + 1), (name, cap)
