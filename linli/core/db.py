@@ -261,22 +261,25 @@ def _bound(raw, sql: str, params: Sequence) -> str:
 
 def _filled(field, value, fill: dict[str, Sql]):
     """``value`` as :class:`Sql` replacing the placeholders of ``fill`` it holds (text, or JSON as text); else as is."""
-    is_json = isinstance(field, JSONField)
-    if is_json:
-        if value is None:
-            return value
-        text = json.dumps(value, cls=field.encoder)
-    elif isinstance(value, str):
-        text = value
-    else:
-        return value
-    found = [(holder, sql) for holder, sql in fill.items() if holder in text]
+    found = [(holder, sql) for holder, sql in fill.items() if _holds(value, holder)]
     if not found:
         return value
-    expr, params = "%s", [text]
+    is_json = isinstance(field, JSONField)
+    expr, params = "%s", [json.dumps(value, cls=field.encoder) if is_json else value]
     for holder, sql in found:
         expr, params = f"replace({expr}, %s, {sql.sql})", [*params, holder, *sql.params]
     return Sql(f"({expr})::jsonb" if is_json else expr, tuple(params))
+
+
+def _holds(value, holder: str) -> bool:
+    """True when ``holder`` is in ``value``'s text or in a string anywhere inside it (JSON-like)."""
+    if isinstance(value, str):
+        return holder in value
+    if isinstance(value, dict):
+        return any(_holds(v, holder) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds(v, holder) for v in value)
+    return False
 
 
 def _with_sql_values(sql: str, params: list) -> tuple[str, list]:

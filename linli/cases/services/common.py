@@ -192,6 +192,9 @@ def tasks_with_change():
         _pending_tasks.reset(token)
 
 
+_validated: set = set()
+
+
 def task_row(task, kwargs: dict):
     """The row the database queue writes for ``task(**kwargs)`` (what its backend's ``enqueue`` saves), not yet
     written. A test holds it equal to the queue's own row and runs it through the worker."""
@@ -199,7 +202,9 @@ def task_row(task, kwargs: dict):
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     backend = task.get_backend()
-    backend.validate_task(task)
+    if (task, backend.alias) not in _validated:  # what enqueue checks every time; a task does not change in a process
+        backend.validate_task(task)
+        _validated.add((task, backend.alias))
     return DBTaskResult(args_kwargs=normalize_json({"args": [], "kwargs": kwargs}), priority=task.priority,
                         task_path=task.module_path, queue_name=task.queue_name,
                         run_after=task.run_after or get_date_max(),  # the queue's pre_save signal does this

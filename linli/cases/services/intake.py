@@ -151,6 +151,9 @@ def case_intake(*, actor, idempotency_key: str = "", **fields) -> Intake:
             if attempt == 2 or not (isinstance(exc, config.StaleSettings) or config.is_guard_refusal(exc)):
                 raise
             config.forget()
+            for photo in fields.get("photos") or ():  # read again on the second try
+                if hasattr(photo, "seek"):
+                    photo.seek(0)
             category = fields.get("category")
             if category is not None:  # read again: it may have been deactivated (refused below if so)
                 fields["category"] = Category.objects.filter(pk=category.pk).first()

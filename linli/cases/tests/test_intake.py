@@ -115,3 +115,36 @@ def test_on_the_database_queue_the_notification_is_a_task_row_of_the_same_transa
 
     case_notify.call(**task_row.args_kwargs["kwargs"])
     assert Notification.objects.filter(recipient=grid1, kind="cases.submitted", title__contains=case.number).exists()
+
+
+def test_a_task_row_written_with_a_change_is_the_queues_own_row_and_the_worker_runs_it(
+        settings, grid1, demo, unit_of, category):
+    """A report writes its notification's task row itself (with its own rows, in one round trip): that row must be
+    the one the queue's ``enqueue`` writes, and the database worker must run it."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    from linli.cases.services.common import task_row
+    from linli.cases.tasks import case_notify
+    from linli.core.db import insert_together
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    case = services.case_create(actor=grid1, category=category("water"), place=unit_of(1), description="楼道漏水",
+                                channel=Channel.PHONE, reporter_name="王")
+    kwargs = {"case_id": case.pk, "kind": "cases.test", "title": "测试", "body": "", "user_ids": [grid1.pk],
+              "reporter": False, "receivers": False}
+    queued = DBTaskResult.objects.get(pk=case_notify.enqueue(**kwargs).id)
+    ours = task_row(case_notify, kwargs)
+    insert_together((DBTaskResult, [ours]))
+    ours.refresh_from_db()
+    columns = ["status", "args_kwargs", "priority", "task_path", "queue_name", "backend_name", "run_after",
+               "worker_ids", "return_value"]
+    assert [getattr(ours, c) for c in columns] == [getattr(queued, c) for c in columns]
+    # The worker's own step (its command would close this test's connection between polls).
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id="test", excluded_queue_names=[])
+    for row in DBTaskResult.objects.filter(pk__in=[queued.pk, ours.pk]):
+        row.claim(worker.worker_id)
+        worker.run_task(row)
+    assert DBTaskResult.objects.get(pk=ours.pk).status == "SUCCESSFUL"
+    assert Notification.objects.filter(recipient=grid1, kind="cases.test").count() == 2

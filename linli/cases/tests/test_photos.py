@@ -73,3 +73,19 @@ def test_a_failed_transition_with_photos_leaves_no_file(new_case, steward, photo
 def test_a_report_that_succeeds_keeps_its_files(new_case, photo):
     case = new_case(photos=[photo("JPEG")])
     assert [Path(settings.MEDIA_ROOT, a.image.name) for a in case.attachments.all()] == _files()
+
+
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
+                    reason="only PostgreSQL's intake checks the settings it holds at the write")
+def test_a_report_with_a_photo_made_again_after_a_settings_change_keeps_one_file(new_case, photo):
+    """Another process changed a setting: the first write is refused whole and the report is made again — its photo
+    read again from the start, and the first attempt's file removed."""
+    from linli.cases.models import SettingsVersion
+    from linli.cases.services import config
+
+    new_case()  # this process now holds the settings
+    SettingsVersion.objects.update_or_create(pk=1, defaults={"token": "changed-elsewhere"})
+    case = new_case(photos=[photo("JPEG")])
+    assert config.held().token == "changed-elsewhere"  # the settings were read again
+    assert case.attachments.count() == 1
+    assert [Path(settings.MEDIA_ROOT, a.image.name) for a in case.attachments.all()] == _files()

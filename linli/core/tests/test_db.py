@@ -126,3 +126,10 @@ def test_find_live_brings_the_users_roles_as_role_paths_would_read_them(grid1, b
         fresh = User.objects.get(pk=user.pk)
         assert sorted(pairs) == sorted(scope.role_paths(fresh))
     assert len(scope.role_paths(ApiToken.find_live(token_issue(actor=None, user=grid1, name="t")[1]).user)) > 1
+
+
+def test_a_value_without_a_placeholder_is_written_as_it_is():
+    row = AuditEvent(action="test.plain", target_id="[n-other]", data={"list": ["a", 1, None], "n": 2})
+    insert_together((AuditEvent, [row]), fill={"[n-0123]": Sql("'x'")} if connection.vendor == "postgresql" else None)
+    stored = AuditEvent.objects.get(pk=row.pk)
+    assert (stored.target_id, stored.data) == ("[n-other]", {"list": ["a", 1, None], "n": 2})
