@@ -100,6 +100,7 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     worker = page_at(360, 740)
     sign_in(worker, "grid1")
     worker.goto(f"/cases/{case.pk}/")
+    assert worker.evaluate("document.documentElement.scrollWidth") <= 360  # the case page fits the phone
     _act(worker, "accept")
     worker.locator('details[data-action="dispatch"] summary').click()
     worker.select_option('details[data-action="dispatch"] select[name=level]', "compound")
