@@ -1,9 +1,12 @@
-"""Reads on the hot path whose SQL the ORM writes once per process, not once per request.
+"""The hot path's reads and writes: SQL the ORM writes once per process, planned once per connection, sent in as
+few round trips as the database allows.
 
 Compiling a queryset to SQL costs Django more than a short indexed read costs the database (0.3–0.6 ms of Python
-against 0.2–0.4 ms of round trip, measured in ``bench/intake_bench.py``). Every API call authenticates its token
-and reads the caller's roles; a report reads its place. :class:`CompiledQuery` keeps the SQL of such a read — still
-written by the ORM from a queryset, so it follows the models — and only binds the arguments on later calls.
+against 0.2–0.4 ms of round trip, measured in ``bench/intake_bench.py``), and PostgreSQL planning a join on every
+call cost more than running it. Every API call authenticates its key and reads the caller's roles; a report reads
+its place. :class:`CompiledQuery` keeps the SQL of such a read — still written by the ORM from a queryset, so it
+follows the models — binds only the arguments on later calls, and runs it as a prepared statement.
+:func:`insert_together` writes a change's rows (and the statements before them) in one round trip.
 """
 
 import functools
