@@ -210,7 +210,7 @@ def insert_together(*batches: tuple[type, list], before: Sequence[tuple[str, Seq
                     value = _filled(field, value, fill)
                 params.append(value if isinstance(value, Sql) else
                               field.get_db_prep_save(value, connection=connection))
-        statements.append(_with_sql_values(sql, params))
+        statements.append((sql, params))
         returning.append(not preset)
     results: list[list[tuple]] = []
     together = connection.vendor == "postgresql" and not _server_side_binding(connection)
@@ -220,7 +220,7 @@ def insert_together(*batches: tuple[type, list], before: Sequence[tuple[str, Seq
             cursor.execute(";\n".join(_bound(raw, sql, params) for sql, params in statements))
         for i, (sql, params) in enumerate(statements):
             if not together:
-                cursor.execute(sql, params)
+                cursor.execute(*_with_sql_values(sql, params))
             elif i:
                 raw.nextset()
             if i < len(before):
@@ -239,7 +239,8 @@ _PARTS: dict[str, list[str]] = {}
 
 
 def _bound(raw, sql: str, params: Sequence) -> str:
-    """``sql`` with ``params`` written in as literals, quoted by psycopg as ``mogrify`` quotes them.
+    """``sql`` with ``params`` written in as literals, quoted by psycopg as ``mogrify`` quotes them, and each
+    :class:`Sql` value written in as its own SQL (bound the same way).
 
     Not ``mogrify`` itself: it parses the statement again on every call once it has more than 50 parameters (a
     case has 50 columns), which cost more than the write's round trip (docs/bench.md §1). The statement's pieces
@@ -247,7 +248,7 @@ def _bound(raw, sql: str, params: Sequence) -> str:
     parts = _PARTS.get(sql)
     if parts is None:
         if "%%" in sql:
-            return raw.mogrify(sql, params)
+            return raw.mogrify(*_with_sql_values(sql, params))
         if len(_PARTS) > 1024:  # shapes are few; never let an unexpected variety grow without bound
             _PARTS.clear()
         parts = _PARTS[sql] = sql.split("%s")
@@ -257,7 +258,10 @@ def _bound(raw, sql: str, params: Sequence) -> str:
     encoding = raw.connection.info.encoding
     text = [parts[0]]
     for value, part in zip(params, parts[1:], strict=True):
-        text.append("NULL" if value is None else literal(value).decode(encoding))
+        if isinstance(value, Sql):
+            text.append(_bound(raw, value.sql, value.params))
+        else:
+            text.append("NULL" if value is None else literal(value).decode(encoding))
         text.append(part)
     return "".join(text)
 
@@ -274,6 +278,20 @@ def _filled(field, value, fill: dict[str, Sql]):
     return Sql(f"({expr})::jsonb" if is_json else expr, tuple(params))
 
 
+def fill_in(value, filled: dict[str, str]):
+    """``value`` (text, or JSON-like) with each placeholder of ``filled`` replaced by its text: what the database
+    wrote for :func:`insert_together`'s ``fill``, done on the objects kept in memory."""
+    if isinstance(value, str):
+        for holder, text in filled.items():
+            value = value.replace(holder, text)
+        return value
+    if isinstance(value, dict):
+        return {k: fill_in(v, filled) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [fill_in(v, filled) for v in value]
+    return value
+
+
 def _holds(value, holder: str) -> bool:
     """True when ``holder`` is in ``value``'s text or in a string anywhere inside it (JSON-like)."""
     if isinstance(value, str):
@@ -285,10 +303,11 @@ def _holds(value, holder: str) -> bool:
     return False
 
 
-def _with_sql_values(sql: str, params: list) -> tuple[str, list]:
-    """``sql`` and ``params`` with each :class:`Sql` value written into the statement in place of its ``%s``."""
+def _with_sql_values(sql: str, params: Sequence) -> tuple[str, list]:
+    """``sql`` and ``params`` with each :class:`Sql` value written into the statement in place of its ``%s`` (for a
+    database given one statement at a time)."""
     if not any(isinstance(value, Sql) for value in params):
-        return sql, params
+        return sql, list(params)
     parts = sql.split("%s")  # one more part than parameters: the statement's own text has no other "%s"
     text, flat = [parts[0]], []
     for value, part in zip(params, parts[1:], strict=True):

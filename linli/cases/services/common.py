@@ -16,6 +16,7 @@ from linli.cases.models import (
     CaseEvent,
 )
 from linli.core import crypto
+from linli.core.db import fill_in
 from linli.places.models import Place, PlaceKind
 
 FEEDBACK_WAIT = dt.timedelta(days=3)
@@ -154,26 +155,12 @@ class PendingTasks:
         from django_tasks.signals import task_enqueued
         from django_tasks_db.backend import DatabaseBackend
 
+        filled = filled or {}
         for row in self.rows:
-            row.args_kwargs = _replaced(row.args_kwargs, filled)
+            row.args_kwargs = fill_in(row.args_kwargs, filled)
             task_enqueued.send(DatabaseBackend, task_result=row.task_result)
         for task, kwargs in self.later:
-            _enqueue_now(task, _replaced(kwargs, filled))
-
-
-def _replaced(value, filled: dict[str, str] | None):
-    """``value`` (JSON-like) with each placeholder of ``filled`` replaced in its strings."""
-    if not filled:
-        return value
-    if isinstance(value, str):
-        for holder, text in filled.items():
-            value = value.replace(holder, text)
-        return value
-    if isinstance(value, dict):
-        return {k: _replaced(v, filled) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_replaced(v, filled) for v in value]
-    return value
+            _enqueue_now(task, fill_in(kwargs, filled))
 
 
 _pending_tasks: contextvars.ContextVar[PendingTasks | None] = contextvars.ContextVar("linli_pending_tasks",

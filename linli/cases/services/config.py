@@ -2,20 +2,21 @@
 active categories — kept in memory per process, so that a report does not read four tables.
 
 Correct across processes: every service that saves one of these calls :func:`settings_changed`, which writes a new
-random token to the one :class:`~linli.cases.models.SettingsVersion` row in the same transaction. A report reads that
-token (one short query) and uses the memory only when it is the token the memory was filled under; otherwise it
-reads the tables again. The token is read *before* the tables, so that memory filled while a change commits is
-filed under the older token and thrown away at the next read.
+random token to the one :class:`~linli.cases.models.SettingsVersion` row in the same transaction. A change of state
+reads that token (one short query) and uses the memory only when it is the token the memory was filled under;
+otherwise it reads the tables again. The token is read *before* the tables, so that memory filled while a change
+commits is filed under the older token and thrown away at the next read.
 
-A report on the API does not even read the token first: it takes what memory holds (:func:`held`) and its write
-checks, in the same round trip, that the token is still that one and the category still active
-(:func:`guard_sql`); when either changed, the write is refused whole and the report is made again from fresh
-settings. Categories have no editing page; code that changes one must call :func:`settings_changed` all the same.
+A report does not even read the token first: it takes what memory holds (:func:`held`) and its write checks, in the
+same round trip, that the token is still that one and the category still active (:func:`guard_sql`); when either
+changed, the write is refused whole and the report is made again from fresh settings. Categories have no editing page; code that changes one must call :func:`settings_changed` all the same.
 """
 
 import threading
 import uuid
 from dataclasses import dataclass, field
+
+from django.db import DataError
 
 from linli.cases.models import Category, DeadlinePolicy, RoutingRule, SettingsVersion
 from linli.core import workdays
@@ -107,7 +108,7 @@ class StaleSettings(Exception):
 def guard_sql(snap: Snapshot, category: Category) -> tuple[str, list]:
     """A ``SELECT`` to send first with a report's write: it divides by zero — refusing the whole write on
     PostgreSQL, where the statements go as one — unless the settings token is still ``snap``'s and ``category`` is
-    still active; SQLite answers NULL instead, and :func:`check_guard` raises :class:`StaleSettings` on either."""
+    still active; SQLite answers NULL instead. Send it through :func:`guarded`."""
     from django.db import connection
 
     qn = connection.ops.quote_name
@@ -117,15 +118,19 @@ def guard_sql(snap: Snapshot, category: Category) -> tuple[str, list]:
     return sql, [snap.token, category.pk]
 
 
-def check_guard(rows: list) -> None:
-    """Raise :class:`StaleSettings` unless :func:`guard_sql` answered 1."""
-    if not rows or rows[0][0] != 1:
+def guarded(write):
+    """Run ``write()`` — a write whose first statement is :func:`guard_sql` and which returns that statement's rows
+    first (:func:`linli.core.db.insert_together` does) — and return what it returns; its refusal (PostgreSQL's
+    ``division_by_zero``, SQLite's NULL) is raised as :class:`StaleSettings`."""
+    try:
+        results = write()
+    except DataError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "22012":
+            raise StaleSettings from exc
+        raise
+    if results[0] != [(1,)]:
         raise StaleSettings
-
-
-def is_guard_refusal(exc: Exception) -> bool:
-    """True when a database error is :func:`guard_sql`'s refusal (PostgreSQL's ``division_by_zero``)."""
-    return getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "22012"
+    return results
 
 
 def forget() -> None:
@@ -142,6 +147,5 @@ def policy_path(policy: DeadlinePolicy) -> str:
 def settings_changed() -> None:
     """Call inside the transaction that saved a routing rule, a deadline or a holiday-schedule day: every process
     reads the settings again at its next report (and this one at once)."""
-    global _snapshot
     SettingsVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
-    _snapshot = None
+    forget()

@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from typing import NamedTuple
 
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,6 @@ from linli.cases.models import (
     Level,
     MeToo,
     Priority,
-    SettingsVersion,
     State,
 )
 from linli.cases.services import config
@@ -41,7 +40,7 @@ from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_
 from linli.cases.services.routing import routing_resolve
 from linli.core import crypto
 from linli.core.audit import audit, audit_rows
-from linli.core.db import Sql, insert_together, reserve_key
+from linli.core.db import Sql, fill_in, insert_together, reserve_key
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditEvent
 from linli.core.scope import in_scope
@@ -64,15 +63,13 @@ def _prefix(compound: Place | None) -> str:
     return (compound.code[:2] if compound else "LL").upper()
 
 
-def _next_number(prefix: str, year: int) -> tuple[str, str]:
+def _next_number(prefix: str, year: int) -> str:
     """The next number of the prefix and the year, from one ``UPDATE … RETURNING`` whose row lock holds until the
-    report commits (numbers have neither gaps nor doubles), and in the same round trip the token of the
-    supervisors' settings (:func:`linli.cases.services.config.snapshot`). The way of databases that take one
-    statement at a time (SQLite); PostgreSQL's intake writes the number with the case (:func:`_number_statements`)."""
+    report commits (numbers have neither gaps nor doubles). The way of databases that take one statement at a time
+    (SQLite); PostgreSQL's intake writes the number with the case (:func:`_number_statements`)."""
     qn = connection.ops.quote_name
-    token = f"(SELECT {qn('token')} FROM {qn(SettingsVersion._meta.db_table)} WHERE {qn('id')} = 1)"  # noqa: S608
     sql = (f"UPDATE {qn(CaseNumberSequence._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "  # noqa: S608
-           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}, {token}")
+           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}")
     with connection.cursor() as cursor:
         cursor.execute(sql, [prefix, year])
         row = cursor.fetchone()
@@ -80,7 +77,7 @@ def _next_number(prefix: str, year: int) -> tuple[str, str]:
             CaseNumberSequence.objects.get_or_create(prefix=prefix, year=year)
             cursor.execute(sql, [prefix, year])
             row = cursor.fetchone()
-    return _number(prefix, year, row[0]), row[1] or ""
+    return _number(prefix, year, row[0])
 
 
 def _number(prefix: str, year: int, last: int) -> str:
@@ -147,8 +144,8 @@ def case_intake(*, actor, idempotency_key: str = "", **fields) -> Intake:
                 if existing:
                     return Intake(existing, False, [])
             raise
-        except (DataError, config.StaleSettings) as exc:
-            if attempt == 2 or not (isinstance(exc, config.StaleSettings) or config.is_guard_refusal(exc)):
+        except config.StaleSettings:
+            if attempt == 2:
                 raise
             config.forget()
             for photo in fields.get("photos") or ():  # read again on the second try
@@ -202,13 +199,14 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
     title = (title or "").strip()[:120] or _title_for(category, place, spot)
     actor_user = actor if getattr(actor, "pk", None) else None
 
+    # The settings held in memory; the write checks they are still current (config.guard_sql).
+    snap = config.held()
     prefix, year = _prefix(compound), timezone.localtime(now).year
-    together = connection.vendor == "postgresql"
-    if together:  # the number is written by the database with the case; the key is known beforehand
-        snap, number, case_key = config.held(), NUMBER_PLACEHOLDER, reserve_key(Case)
+    number_by_database = connection.vendor == "postgresql"
+    if number_by_database:  # written by the database with the case; the key is known beforehand
+        number, case_key = NUMBER_PLACEHOLDER, reserve_key(Case)
     else:
-        number, token = _next_number(prefix, year)
-        snap, case_key = config.snapshot(token), None
+        number, case_key = _next_number(prefix, year), None
     route = routing_resolve(category=category, path=place.path, compound_id=compound.pk if compound else None,
                             snap=snap)
     case = Case(
@@ -246,16 +244,17 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
             _notify(case, kind="cases.submitted", title=_("New case %(number)s") % {"number": case.number},
                     body=case.title, receivers=True)
     guard = config.guard_sql(snap, category)
-    if together:
+    if number_by_database:
         advance, number_sql = _number_statements(prefix, year)
-        (checked, (last,)) = insert_together(
+        _checked, (last,) = config.guarded(lambda: insert_together(
             (Case, [case]), (CaseEvent, events), (AuditEvent, rows), *tasks.batches,
-            before=[guard, advance], fill={NUMBER_PLACEHOLDER: number_sql})
+            before=[guard, advance], fill={NUMBER_PLACEHOLDER: number_sql}))
         case.number = _number(prefix, year, last[0])
-        rows[0].data["number"] = case.number
+        for row in rows:  # what the database filled in, in memory too
+            row.data = fill_in(row.data, {NUMBER_PLACEHOLDER: case.number})
     else:
-        (checked,) = insert_together((CaseEvent, events), (AuditEvent, rows), *tasks.batches, before=[guard])
-    config.check_guard(checked)
+        config.guarded(lambda: insert_together((CaseEvent, events), (AuditEvent, rows), *tasks.batches,
+                                               before=[guard]))
     tasks.written({NUMBER_PLACEHOLDER: case.number})
     _attach_clean(case, events[0], cleaned, actor)
     return Intake(case, True, events)
