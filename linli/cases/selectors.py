@@ -183,7 +183,7 @@ def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str
     now = now or timezone.now()
     counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES if name != "all"}
     result: dict[str, int | str] = _base(user).filter(state__in=OPEN_STATES).order_by().aggregate(**counts)
-    every = count_up_to(_base(user), ALL_COUNT_CAP, part=widest_area_cases(user))
+    every = count_up_to(_base(user), ALL_COUNT_CAP, part=queue_part(user=user, queue="all", now=now))
     result["all"] = f"{ALL_COUNT_CAP}+" if every > ALL_COUNT_CAP else every
     return result
 
@@ -191,13 +191,13 @@ def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str
 def queue_part(*, user, queue: str, now: dt.datetime | None = None) -> QuerySet[Case] | None:
     """Some of the cases of a queue, to count it only as far as a cap (:func:`linli.core.pagination.count_up_to`):
     those of the widest area where ``user`` sees every case; None when there is none."""
-    area = widest_area_cases(user)
+    area = _widest_area_cases(user)
     if area is None or queue not in QUEUES:
         return None
     return area.filter(_queue_q(user, queue, now or timezone.now())[0])
 
 
-def widest_area_cases(user) -> QuerySet[Case] | None:
+def _widest_area_cases(user) -> QuerySet[Case] | None:
     """Every case of the widest area where ``user`` sees every case (a street for its officer), or None: part of
     what they see, for counting it only as far as a cap (:func:`linli.core.pagination.count_up_to`)."""
     paths = [path for role, path in workflow.role_paths(user) if role in workflow.SEE_ALL_ROLES]

@@ -10,6 +10,9 @@ from django.http import Http404
 
 from linli.core.db import CompiledQuery
 
+#: A role row: the role, its grid (a grid worker's) and the paths of its place and of each building of the grid.
+_ROLE_COLUMNS = ("role", "grid_id", "place__path", "grid__buildings__path")
+
 
 def _role_rows(user_id: int):
     from linli.accounts.models import RoleAssignment
@@ -17,7 +20,7 @@ def _role_rows(user_id: int):
     # One query: a grid worker's assignment comes back once per building of the grid (a LEFT JOIN through the
     # grid's buildings); any other assignment once, with its own place.
     return (RoleAssignment.objects.filter(user_id=user_id, ended_at__isnull=True)
-            .values_list("role", "grid_id", "place__path", "grid__buildings__path"))
+            .values_list(*_ROLE_COLUMNS))
 
 
 class _JSONList(Aggregate):
@@ -37,7 +40,7 @@ def role_rows_json(user_id) -> Subquery:
     from linli.accounts.models import RoleAssignment
 
     rows = (RoleAssignment.objects.filter(user_id=user_id, ended_at__isnull=True).order_by().values("user_id")
-            .annotate(rows=_JSONList(JSONArray("role", "grid_id", "place__path", "grid__buildings__path")))
+            .annotate(rows=_JSONList(JSONArray(*_ROLE_COLUMNS)))
             .values("rows"))
     return Subquery(rows, output_field=JSONField())
 

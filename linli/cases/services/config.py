@@ -9,7 +9,8 @@ commits is filed under the older token and thrown away at the next read.
 
 A report does not even read the token first: it takes what memory holds (:func:`held`) and its write checks, in the
 same round trip, that the token is still that one and the category still active (:func:`guard_sql`); when either
-changed, the write is refused whole and the report is made again from fresh settings. Categories have no editing page; code that changes one must call :func:`settings_changed` all the same.
+changed, the write is refused whole and the report is made again from fresh settings. Categories have no editing
+page; code that changes one must call :func:`settings_changed` all the same.
 """
 
 import threading
@@ -76,11 +77,10 @@ def current_token() -> str:
     return next(iter(SettingsVersion.objects.filter(pk=1).values_list("token", flat=True)), "")
 
 
-def snapshot(token: str | None = None) -> Snapshot:
+def snapshot() -> Snapshot:
     """The settings in memory, read again when the database's token differs (one query when it does not)."""
     global _snapshot
-    if token is None:
-        token = current_token()
+    token = current_token()
     snap = _snapshot
     if snap is not None and snap.token == token:
         return snap
