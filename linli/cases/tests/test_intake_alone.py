@@ -50,8 +50,9 @@ def test_a_report_is_one_write_that_commits_whole_with_its_number_everywhere(cli
         response = _post(client, token, unit, "water", "call-1")
     assert response.status_code == 201, response.content
     assert not connection.in_atomic_block
-    sql = [q["sql"] for q in queries.captured_queries]
-    # The token with its user's roles, the place, then one write: no BEGIN, no COMMIT, nothing read again.
+    # The token with its user's roles, the place, then one write: no BEGIN, no COMMIT, nothing read again (and,
+    # once in 32 reports, a block of case keys: core.db.reserve_key).
+    sql = [q["sql"] for q in queries.captured_queries if "generate_series" not in q["sql"]]
     assert len(sql) == 3, "\n".join(s[:100] for s in sql)
     assert not any(s.strip().upper() in ("BEGIN", "COMMIT") for s in sql)
     number = response.json()["number"]
