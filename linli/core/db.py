@@ -11,6 +11,7 @@ follows the models — binds only the arguments on later calls, and runs it as a
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -196,20 +197,26 @@ def insert_together(*batches: tuple[type, list], before: Sequence[tuple[str, Seq
     connection = connections[using]
     statements = list(before)
     returning = []
+    # Finds a placeholder in a text at C speed: most values hold none, and are not looked into further.
+    holds = re.compile("|".join(map(re.escape, fill))).search if fill else None
     for model, objs in batches:
         preset = all(obj.pk is not None for obj in objs)
         for obj in objs:
             obj._prepare_related_fields_for_save(operation_name="insert_together")
-        sql, fields = _insert_sql(connection, model, len(objs), preset)
-        # What the ORM's insert does to each value: pre_save (auto_now_add and the like), then the database's form.
+        sql, plan = _insert_sql(connection, model, len(objs), preset)
         params = []
         for obj in objs:
-            for field in fields:
-                value = field.pre_save(obj, True)
-                if fill and not isinstance(value, Sql):
+            for field, attname, pre_save, plain, fillable in plan:
+                # What the ORM's insert does to each value: pre_save (auto_now_add and the like), then the
+                # database's form — skipped where both are known to give the value back as it is.
+                value = field.pre_save(obj, True) if pre_save else getattr(obj, attname)
+                kind = type(value)
+                if fillable and holds and kind in _FILLABLE and (kind is not str or holds(value)):
                     value = _filled(field, value, fill)
-                params.append(value if isinstance(value, Sql) else
-                              field.get_db_prep_save(value, connection=connection))
+                if kind in plain or isinstance(value, Sql):
+                    params.append(value)
+                else:
+                    params.append(field.get_db_prep_save(value, connection=connection))
         statements.append((sql, params))
         returning.append(not preset)
     results: list[list[tuple]] = []
@@ -217,7 +224,8 @@ def insert_together(*batches: tuple[type, list], before: Sequence[tuple[str, Seq
     with connection.cursor() as cursor:
         if together:
             raw = cursor.cursor  # psycopg's own cursor: one result per statement, in order
-            cursor.execute(";\n".join(_bound(raw, sql, params) for sql, params in statements))
+            literal = _literal_writer(raw)
+            cursor.execute(";\n".join(_bound(raw, sql, params, literal) for sql, params in statements))
         for i, (sql, params) in enumerate(statements):
             if not together:
                 cursor.execute(*_with_sql_values(sql, params))
@@ -238,7 +246,7 @@ def insert_together(*batches: tuple[type, list], before: Sequence[tuple[str, Seq
 _PARTS: dict[str, list[str]] = {}
 
 
-def _bound(raw, sql: str, params: Sequence) -> str:
+def _bound(raw, sql: str, params: Sequence, literal: Callable[[object], str]) -> str:
     """``sql`` with ``params`` written in as literals, quoted by psycopg as ``mogrify`` quotes them, and each
     :class:`Sql` value written in as its own SQL (bound the same way).
 
@@ -252,18 +260,23 @@ def _bound(raw, sql: str, params: Sequence) -> str:
         if len(_PARTS) > 1024:  # shapes are few; never let an unexpected variety grow without bound
             _PARTS.clear()
         parts = _PARTS[sql] = sql.split("%s")
-    from psycopg.adapt import Transformer
-
-    literal = Transformer(raw).as_literal
-    encoding = raw.connection.info.encoding
     text = [parts[0]]
     for value, part in zip(params, parts[1:], strict=True):
         if isinstance(value, Sql):
-            text.append(_bound(raw, value.sql, value.params))
+            text.append(_bound(raw, value.sql, value.params, literal))
         else:
-            text.append("NULL" if value is None else literal(value).decode(encoding))
+            text.append("NULL" if value is None else literal(value))
         text.append(part)
     return "".join(text)
+
+
+def _literal_writer(raw) -> Callable[[object], str]:
+    """A value as an SQL literal, quoted as psycopg's ``mogrify`` quotes it on ``raw``'s connection (made once per
+    write: psycopg's adapters are looked up per type and kept by the transformer)."""
+    from psycopg.adapt import Transformer
+
+    as_literal, encoding = Transformer(raw).as_literal, raw.connection.info.encoding
+    return lambda value: as_literal(value).decode(encoding)
 
 
 def _filled(field, value, fill: dict[str, Sql]):
@@ -342,8 +355,49 @@ def _insert_sql(connection, model, count: int, preset: bool) -> tuple[str, list]
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
                f"VALUES {', '.join([row] * count)}" + ("" if preset else f" RETURNING {qn(opts.pk.column)}"))
-        cached = _INSERT_SQL[key] = (sql, fields)
+        plan = [(f, f.attname, _needs_pre_save(f), _plain_types(f),
+                 f.get_internal_type() in ("CharField", "TextField", "JSONField")) for f in fields]
+        cached = _INSERT_SQL[key] = (sql, plan)
     return cached
+
+
+#: Values that may hold a placeholder of ``insert_together``'s ``fill``: text, or JSON-like.
+_FILLABLE = (str, dict, list)
+
+
+def _plain_types(field) -> frozenset:
+    """The types of value ``field`` writes as they are: None (except for JSON, where None is JSON's null) and, for
+    Django's own text, integer and boolean fields (or a key to one), ``str``, ``int`` or ``bool`` — whose
+    ``get_db_prep_save`` gives such a value back unchanged. A subclass that prepares values its own way (an
+    encrypting text field, say) is always asked."""
+    from django.db import models
+
+    target = field.target_field if field.is_relation else field
+    if field.is_relation and type(field).get_db_prep_save is not models.ForeignKey.get_db_prep_save:
+        return frozenset()
+    for kinds, classes in (((str,), (models.CharField, models.TextField)),
+                           ((int,), (models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+                                     models.PositiveIntegerField, models.PositiveBigIntegerField,
+                                     models.PositiveSmallIntegerField, models.AutoField, models.BigAutoField,
+                                     models.SmallAutoField)),
+                           ((bool,), (models.BooleanField,))):
+        if any(isinstance(target, base) and all(getattr(type(target), name) is getattr(base, name)
+                                                for name in ("get_prep_value", "get_db_prep_value", "get_db_prep_save"))
+               for base in classes):
+            return frozenset((type(None), *kinds))
+    if isinstance(target, models.JSONField) or not type(target).__module__.startswith("django.db.models."):
+        return frozenset()
+    return frozenset((type(None),))  # Django's own fields write None as NULL
+
+
+def _needs_pre_save(field) -> bool:
+    """Whether ``field.pre_save`` may give other than the attribute's value (auto_now, files…)."""
+    from django.db import models
+
+    if type(field).pre_save is models.Field.pre_save:
+        return False
+    return not (type(field).pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
+                and not (field.auto_now or field.auto_now_add))
 
 
 def _server_side_binding(connection) -> bool:

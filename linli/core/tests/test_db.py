@@ -133,3 +133,28 @@ def test_a_value_without_a_placeholder_is_written_as_it_is():
     insert_together((AuditEvent, [row]), fill={"[n-0123]": Sql("'x'")} if connection.vendor == "postgresql" else None)
     stored = AuditEvent.objects.get(pk=row.pk)
     assert (stored.target_id, stored.data) == ("[n-other]", {"list": ["a", 1, None], "n": 2})
+
+
+def test_values_are_written_as_the_orm_prepares_them_unless_the_field_gives_them_back_unchanged():
+    """insert_together skips Django's value preparation only where it is known to change nothing: a field that
+    prepares values its own way (here: one that shouts) is still asked, and what it wrote is what the ORM writes."""
+    from django.db import models
+
+    from linli.core.db import _plain_types
+
+    class Shouting(models.CharField):
+        def get_prep_value(self, value):
+            return None if value is None else str(value).upper()
+
+    shouting, plain = Shouting(max_length=10), models.CharField(max_length=10)
+    assert str not in _plain_types(shouting) and str in _plain_types(plain)
+    assert _plain_types(models.JSONField()) == frozenset()  # None there is JSON's null, not SQL's NULL
+    assert int in _plain_types(AuditEvent._meta.get_field("actor"))  # a key to an integer key
+    # The written row reads back as the ORM's own insert writes it: text as given, the address and JSON prepared.
+    ours = AuditEvent(action="test.prep", target_id="7", ip_address="10.0.0.1", data={"a": [1, None]})
+    insert_together((AuditEvent, [ours]))
+    orm = AuditEvent.objects.create(action="test.prep", target_id="7", ip_address="10.0.0.1", data={"a": [1, None]})
+    rows = AuditEvent.objects.filter(pk__in=[ours.pk, orm.pk]).values(
+        "action", "target_id", "ip_address", "data", "actor_id")
+    assert rows[0] == rows[1] == {"action": "test.prep", "target_id": "7", "ip_address": "10.0.0.1",
+                                  "data": {"a": [1, None]}, "actor_id": None}
