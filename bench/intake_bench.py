@@ -7,6 +7,11 @@ insert three rows in one transaction). Two baselines: the strict one writes the 
 ``INSERT``; the plain one (``/bench/minimal-plain/``) writes them the way a Django view usually does, one
 ``objects.create()`` each. Both are reported.
 
+A third endpoint, the **floor** (``POST /bench/floor/``), shows how far the API could get at all: it authenticates the
+key and reads the place with the API's own prepared reads, then sends the very write a report makes (captured from
+one real report, its keys fresh) — the database work no intake of the same case can do without, and almost no
+Python. Its ratio to the minimal endpoint (``floor_ratio``) is a ceiling for the API's.
+
 A fresh test database (``test_<name>`` of ``DATABASE_URL``), the demo loaded, then ``--rounds`` rounds, each timing
 ``--requests`` POSTs to the API and then as many to the minimal endpoint, so that a noisy shared machine moves both
 sides alike; the ratio is of the summed times. Background work uses the configured queue (the database queue by
@@ -57,7 +62,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment  # noqa: E402
 
-API, MINIMAL, MINIMAL_PLAIN = "/api/v1/cases/", "/bench/minimal/", "/bench/minimal-plain/"
+API, MINIMAL, MINIMAL_PLAIN, FLOOR = "/api/v1/cases/", "/bench/minimal/", "/bench/minimal-plain/", "/bench/floor/"
 
 
 class Poster:
@@ -114,6 +119,9 @@ def bench_database(keepdb: bool):
 def run(rounds: int, requests: int, profile: bool, keepdb: bool = False) -> dict:
     from linli.cases.models import Case, CaseEvent
 
+    if connection.vendor != "postgresql":
+        raise SystemExit("the intake bench needs DATABASE_URL on PostgreSQL (the database of the issue's target)")
+
     report: dict = {"database": connection.vendor, "tasks_backend": settings.TASKS["default"]["BACKEND"],
                     "rounds": rounds, "requests_per_round": requests}
     with bench_database(keepdb) as (token, category, units):
@@ -125,7 +133,7 @@ def run(rounds: int, requests: int, profile: bool, keepdb: bool = False) -> dict
         with override_settings(ROOT_URLCONF="bench.cases_urls"):
             poster = Poster(token, body)
             for _ in range(10):  # warm every path (imports, caches, connections)
-                for url in (API, MINIMAL, MINIMAL_PLAIN):
+                for url in (API, MINIMAL, MINIMAL_PLAIN, FLOOR):
                     poster.post(url)
             with CaptureQueriesContext(connection) as ctx:
                 response = poster.post(API)
@@ -138,14 +146,16 @@ def run(rounds: int, requests: int, profile: bool, keepdb: bool = False) -> dict
                 poster.post(MINIMAL)
             report["minimal_queries"] = len(ctx.captured_queries)
 
-            api_times, minimal_times, plain_times = [], [], []
+            api_times, minimal_times, plain_times, floor_times = [], [], [], []
             for _ in range(rounds):
                 api_times.append(poster.timed(API, requests))
                 minimal_times.append(poster.timed(MINIMAL, requests))
                 plain_times.append(poster.timed(MINIMAL_PLAIN, requests))
+                floor_times.append(poster.timed(FLOOR, requests))
             api_rate = rounds * requests / sum(api_times)
             minimal_rate = rounds * requests / sum(minimal_times)
             plain_rate = rounds * requests / sum(plain_times)
+            floor_rate = rounds * requests / sum(floor_times)
             per_round = [round(m / a, 3) for a, m in zip(api_times, minimal_times, strict=True)]
             plain_per_round = [round(m / a, 3) for a, m in zip(api_times, plain_times, strict=True)]
             report["intake"] = {
@@ -155,6 +165,9 @@ def run(rounds: int, requests: int, profile: bool, keepdb: bool = False) -> dict
                 "ratio_median_of_rounds": round(statistics.median(per_round), 3),
                 "ratio_plain": round(api_rate / plain_rate, 3),
                 "ratio_plain_median_of_rounds": round(statistics.median(plain_per_round), 3), "target": ">= 0.6",
+                "floor_per_s": round(floor_rate, 1), "floor_ratio": round(floor_rate / minimal_rate, 3),
+                "floor_ratio_per_round": [round(m / f, 3) for f, m in zip(floor_times, minimal_times, strict=True)],
+                "api_of_floor": round(api_rate / floor_rate, 3),
             }
             if profile:
                 print("\n".join(f"{i + 1:2}. {sql[:220]}" for i, sql in enumerate(api_sql)), file=sys.stderr)
@@ -234,7 +247,7 @@ def run_http(rounds: int, seconds: int, clients: int, keepdb: bool = False) -> d
     with bench_database(keepdb) as (token, category, units), bench_server() as address:
         env = {**os.environ, "BENCH_TOKEN": token, "BENCH_CATEGORY": category,
                "BENCH_PLACES": ",".join(map(str, units))}
-        rates: dict[str, list[dict]] = {API: [], MINIMAL: [], MINIMAL_PLAIN: []}
+        rates: dict[str, list[dict]] = {API: [], MINIMAL: [], MINIMAL_PLAIN: [], FLOOR: []}
         for r in range(rounds + 1):  # round 0 warms the server's processes, threads and connections
             for path in rates:
                 result = _wrk(address, path, {**env, "BENCH_RUN": f"{uuid.uuid4().hex[:8]}-{r}"},
@@ -243,13 +256,17 @@ def run_http(rounds: int, seconds: int, clients: int, keepdb: bool = False) -> d
                     raise RuntimeError(f"{path}: {result}")
                 if r:
                     rates[path].append(result)
-        api, strict, plain = ([x["per_s"] for x in rates[path]] for path in (API, MINIMAL, MINIMAL_PLAIN))
+        api, strict, plain, floor = ([x["per_s"] for x in rates[path]] for path in (API, MINIMAL, MINIMAL_PLAIN, FLOOR))
         report["intake"] = {
             "api_per_s": round(statistics.mean(api), 1), "minimal_per_s": round(statistics.mean(strict), 1),
             "minimal_plain_per_s": round(statistics.mean(plain), 1),
             "ratio": round(statistics.mean(api) / statistics.mean(strict), 3),
             "ratio_per_round": [round(a / m, 3) for a, m in zip(api, strict, strict=True)],
             "ratio_plain": round(statistics.mean(api) / statistics.mean(plain), 3),
+            "floor_per_s": round(statistics.mean(floor), 1),
+            "floor_ratio": round(statistics.mean(floor) / statistics.mean(strict), 3),
+            "floor_ratio_per_round": [round(f / m, 3) for f, m in zip(floor, strict, strict=True)],
+            "api_of_floor": round(statistics.mean(api) / statistics.mean(floor), 3),
             "p99": {path: [x["p99"] for x in results] for path, results in rates.items()}, "target": ">= 0.6",
         }
     return report

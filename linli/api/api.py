@@ -46,7 +46,8 @@ api = NinjaAPI(
     description=(
         "The register of Linli, always within the caller's scope. Authenticate with `Authorization: Bearer <token>` "
         "(or a signed-in session). Lists take `limit` (default 50, at most 500) and `offset` and answer "
-        '`{"items": [...], "count": N}`. Every error answers '
+        '`{"items": [...], "count": N, "count_exact": true}` (counting stops at 10 000: past it `count_exact` is '
+        "false). Every error answers "
         '`{"detail": "<translated message>", "code": "<machine code>", "field": "<field or null>"}`; '
         "`Accept-Language` or `?lang=` chooses the language (zh-hans by default, en)."
     ),

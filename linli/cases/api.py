@@ -102,8 +102,17 @@ def _detail(user, case: Case) -> Case:
     return case
 
 
+class CasePagination(Pagination):
+    """The cases of a street or a city are counted through the widest area the caller sees whole, first: past the
+    cap, that part alone is counted (:func:`linli.cases.selectors.queue_part`)."""
+
+    def part(self, request, **params):
+        return selectors.queue_part(user=request.auth, queue=params.get("queue", "all"),
+                                    state=params.get("state", ""), q=params.get("q", ""))
+
+
 @router.get("cases/", response=list[CaseOut], summary="Cases the caller may see")
-@paginate(Pagination)
+@paginate(CasePagination)
 def case_list(request, queue: str = "all", state: str = "", q: str = ""):
     """``queue``: mine, new, team, overdue, awaiting_feedback, escalated or all (default)."""
     return selectors.case_queue(user=request.auth, queue=queue, state=state, q=q)

@@ -72,7 +72,13 @@ _LIST_PREFETCHED = ("assignee",)
 def case_list(*, user, state: str = "", category: Category | None = None, level: str = "", q: str = "",
               compound: Place | None = None, open_only: bool = False) -> QuerySet[Case]:
     """Cases the user may see, filtered (with what a list shows: category, place and handler)."""
-    qs = _base(user).select_related(*_LIST_JOINED).prefetch_related(*_LIST_PREFETCHED)
+    return _filtered(_base(user).select_related(*_LIST_JOINED).prefetch_related(*_LIST_PREFETCHED), state=state,
+                     category=category, level=level, q=q, compound=compound, open_only=open_only)
+
+
+def _filtered(qs: QuerySet[Case], *, state: str = "", category: Category | None = None, level: str = "", q: str = "",
+              compound: Place | None = None, open_only: bool = False) -> QuerySet[Case]:
+    """``qs`` with a list's filters (shared by :func:`case_list` and :func:`queue_part`)."""
     if state:
         qs = qs.filter(state=state)
     if open_only:
@@ -188,13 +194,14 @@ def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str
     return result
 
 
-def queue_part(*, user, queue: str, now: dt.datetime | None = None) -> QuerySet[Case] | None:
-    """Some of the cases of a queue, to count it only as far as a cap (:func:`linli.core.pagination.count_up_to`):
-    those of the widest area where ``user`` sees every case; None when there is none."""
+def queue_part(*, user, queue: str, now: dt.datetime | None = None, **filters) -> QuerySet[Case] | None:
+    """Some of the cases of a queue (with the list's ``filters``, as :func:`case_queue`), to count it only as far as
+    a cap (:func:`linli.core.pagination.count_up_to`): those of the widest area where ``user`` sees every case; None
+    when there is none."""
     area = _widest_area_cases(user)
     if area is None or queue not in QUEUES:
         return None
-    return area.filter(_queue_q(user, queue, now or timezone.now())[0])
+    return _filtered(area, **filters).filter(_queue_q(user, queue, now or timezone.now())[0])
 
 
 def _widest_area_cases(user) -> QuerySet[Case] | None:

@@ -99,3 +99,23 @@ def test_a_dispatch_to_someone_without_the_role_names_nobody_and_changes_nothing
     assert outsider.username not in answers[0] and str(outsider) not in answers[0]
     case.refresh_from_db()
     assert case.state == State.ACCEPTED and case.assignee_id != outsider.pk
+
+
+@pytest.mark.parametrize("username", ["branch", "street1"])
+def test_a_long_list_is_counted_up_to_the_cap_and_says_so(client, api_token, monkeypatch, reported_case, username):
+    """A street's whole history is not counted on every page: past the cap the count is the cap, ``count_exact`` is
+    false, and the pages still go on — for a compound's staff and for a street officer (counted through the street's
+    own cases first)."""
+    from linli.accounts.models import User
+    from linli.api import pagination
+
+    cases = [reported_case("3") for _ in range(4)]
+    auth = _auth(api_token(User.objects.get(username=username)))
+    whole = client.get(API, {"queue": "all", "limit": 500}, **auth).json()
+    assert whole["count_exact"] is True and whole["count"] == len(whole["items"]) >= 4
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)
+    capped = client.get(API, {"queue": "all", "limit": 2, "offset": 2}, **auth).json()
+    assert (capped["count"], capped["count_exact"]) == (2, False)
+    assert [c["id"] for c in capped["items"]] == [c["id"] for c in whole["items"][2:4]]  # paging goes past the cap
+    exact = client.get(API, {"queue": "all", "q": cases[0].number}, **auth).json()  # a filter narrows it under the cap
+    assert (exact["count"], exact["count_exact"], exact["items"][0]["id"]) == (1, True, cases[0].pk)
