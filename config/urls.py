@@ -6,6 +6,9 @@ from linli.api.api import api
 from linli.cases.urls import resident_urlpatterns as cases_resident_urls
 
 urlpatterns = [
+    # Machine clients first: Django tries the patterns in order, and the API's report intake is the hottest path.
+    path("api/v1/", api.urls),
+    path("open311/v2/", include("linli.open311.urls")),
     path("", include("linli.overview.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("", include("linli.accounts.urls_top")),  # /me/ (residents' portal) and /audit/
@@ -15,7 +18,5 @@ urlpatterns = [
     path("cases/", include("linli.cases.urls")),
     path("me/cases/", include(cases_resident_urls)),  # residents' case pages live in their portal
     path("metrics/", include("linli.metrics.urls")),
-    path("open311/v2/", include("linli.open311.urls")),
-    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
