@@ -21,7 +21,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from linli.accounts.models import RateLimitKey, SignInAttempt
+from linli.accounts.models import RateLimitKey, SignInAttempt, SignInCode
 from linli.core.crypto import keyed_hash
 
 LOCKOUT_FAILURES = 5
@@ -90,3 +90,17 @@ def attempt_begin(*, kind: str, username: str = "", ip: str | None = None, failu
 def attempt_succeeded(attempt: SignInAttempt) -> None:
     """The attempt counted by :func:`attempt_begin` passed: it no longer counts towards a lock-out."""
     SignInAttempt.objects.filter(pk=attempt.pk).update(succeeded=True)
+
+
+#: How long the rows that rate limits count are kept. The longest window counted is an hour; a month leaves time to
+#: look into a lock-out someone complains of. After that they are deleted: who tried to sign in, from which address,
+#: is personal data, and the audit trail keeps its own record of every attempt.
+LEDGER_KEEP = dt.timedelta(days=30)
+
+
+def ledger_prune(now: dt.datetime | None = None) -> int:
+    """Delete the sign-in attempts and phone sign-in codes older than :data:`LEDGER_KEEP`; returns how many rows.
+    Run by the periodic sweep (without it both tables only grow, a row per attempt and per code asked for)."""
+    cutoff = (now or timezone.now()) - LEDGER_KEEP
+    attempts = SignInAttempt.objects.filter(created_at__lt=cutoff).delete()[0]
+    return attempts + SignInCode.objects.filter(created_at__lt=cutoff).delete()[0]

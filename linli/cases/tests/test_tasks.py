@@ -109,3 +109,20 @@ def test_the_command_runs_the_sweep_and_prunes_idle_rate_limit_keys(capsys):
     out = capsys.readouterr().out
     assert "escalated=" in out and "ratelimit_keys_pruned=1" in out
     assert list(RateLimitKey.objects.values_list("key", flat=True)) == ["busy"]
+
+
+def test_the_command_deletes_sign_in_attempts_and_codes_older_than_a_month_and_keeps_the_rest(capsys):
+    """Who tried to sign in, from where, is personal data: the rate limits' rows go once no limit counts them."""
+    from linli.accounts.models import SignInAttempt, SignInCode
+    from linli.accounts.ratelimit import LEDGER_KEEP
+
+    now = timezone.now()
+    for age in (LEDGER_KEEP + dt.timedelta(hours=1), dt.timedelta(days=2)):
+        attempt = SignInAttempt.objects.create(kind="password", username=f"u{age.days}", ip_address="10.0.0.9")
+        code = SignInCode.objects.create(phone_hash=f"h{age.days}", code_hash="x", expires_at=now)
+        SignInAttempt.objects.filter(pk=attempt.pk).update(created_at=now - age)
+        SignInCode.objects.filter(pk=code.pk).update(created_at=now - age)
+    call_command("cases_sweep")
+    assert "signin_rows_pruned=2" in capsys.readouterr().out
+    assert list(SignInAttempt.objects.values_list("username", flat=True)) == ["u2"]
+    assert list(SignInCode.objects.values_list("phone_hash", flat=True)) == ["h2"]

@@ -1,12 +1,12 @@
 """``manage.py cases_sweep [--loop] [--interval 60]``: reminders, escalation of overdue cases, follow-up calls —
 then the metrics rollups are brought up to date, so the dashboard's figures are never older than one interval, and
-idle rate-limit keys are pruned (the one periodic job a deployment runs)."""
+idle rate-limit keys and month-old sign-in attempts and codes are pruned (the one periodic job a deployment runs)."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from linli.accounts.ratelimit import keys_prune
+from linli.accounts.ratelimit import keys_prune, ledger_prune
 from linli.cases.tasks import cases_sweep
 from linli.metrics.services import rollup_refresh
 
@@ -22,9 +22,10 @@ class Command(BaseCommand):
         while True:
             done = cases_sweep()
             months = rollup_refresh()
-            pruned = keys_prune()
+            pruned, ledger = keys_prune(), ledger_prune()
             self.stdout.write(" ".join(f"{k}={v}" for k, v in done.items())
-                              + f" rollup_months={len(months)} ratelimit_keys_pruned={pruned}")
+                              + f" rollup_months={len(months)} ratelimit_keys_pruned={pruned}"
+                              + f" signin_rows_pruned={ledger}")
             if not loop:
                 return
             time.sleep(max(5, interval))
