@@ -13,7 +13,7 @@ from linli.accounts import services
 from linli.accounts import two_factor as gate
 
 #: What a resident account may open besides its portal.
-RESIDENT_ALLOWED = ("/me/", "/accounts/logout/", "/i18n/", "/static/", "/favicon")
+RESIDENT_ALLOWED = ("/me/", "/accounts/logout/", "/i18n/", "/static/", "/favicon", "/photos/")
 
 
 class ResidentAreaMiddleware:

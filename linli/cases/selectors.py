@@ -220,6 +220,14 @@ def get_case_for_user(*, user, pk: int) -> Case:
     return case
 
 
+def get_photo(*, pk: int) -> CaseAttachment:
+    """A photo by key, or 404 (the link that names it is the reader's permission: :mod:`linli.cases.photo_links`)."""
+    attachment = CaseAttachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
 def case_timeline(*, case: Case, public_only: bool = False) -> list[CaseEvent]:
     """The case's events, oldest first, with their actors and photos (two queries)."""
     events = case.events.select_related("actor").prefetch_related(

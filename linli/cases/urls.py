@@ -1,5 +1,6 @@
-"""Staff pages at ``/cases/`` (:data:`urlpatterns`) and the residents' at ``/me/cases/``
-(:data:`resident_urlpatterns`, namespace ``mycases``: a resident account may open only ``/me/``)."""
+"""Staff pages at ``/cases/`` (:data:`urlpatterns`), the residents' at ``/me/cases/`` (:data:`resident_urlpatterns`,
+namespace ``mycases``: a resident account may open only ``/me/``), and the photos' signed links at ``/photos/``
+(:data:`photo_urlpatterns`, for residents, staff and Open311 clients alike)."""
 
 from django.urls import path
 
@@ -33,3 +34,5 @@ resident_urlpatterns = ([
     path("<int:pk>/me-too/", views.me_too, name="me_too"),
     path("<int:pk>/rate/", views.rate, name="rate"),
 ], "mycases")
+
+photo_urlpatterns = [path("<str:token>/", views.photo, name="photo")]

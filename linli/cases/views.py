@@ -11,13 +11,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from linli.accounts.selectors import resident_of
-from linli.cases import selectors, services, workflow
+from linli.cases import photo_links, selectors, services, workflow
 from linli.cases.forms import (
     CommentForm,
     MediationConcludeForm,
@@ -421,4 +421,22 @@ def mediation_agreement(request, pk: int):
         return HttpResponse(services.mediation_agreement_html(mediation=mediation))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="agreement-{mediation.case.number}.pdf"'
+    return response
+
+
+# --- photos ---------------------------------------------------------------------------------------------------------
+
+@require_GET
+def photo(request, token: str):
+    """A case's photo, to whoever holds a valid link to it — the case's pages and the Open311 answers give those,
+    within their reader's scope (:mod:`linli.cases.photo_links`); a forged or expired link, 404."""
+    key = photo_links.photo_key(token)
+    if key is None:
+        raise Http404
+    attachment = selectors.get_photo(pk=key)
+    try:
+        response = FileResponse(attachment.image.open("rb"), content_type=attachment.content_type)
+    except FileNotFoundError:  # the row outlived its file (a restore without the media): nothing to show
+        raise Http404 from None
+    response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from linli.cases.models import FINAL_STATES, Case, Category, Channel, Spot
+from linli.cases.photo_links import photo_url
 from linli.core.errors import ApplicationError
 from linli.core.scope import scope_paths, scope_q
 from linli.open311.models import Open311Submission
@@ -77,7 +78,9 @@ def service_notice(case: Case) -> str:
     return _("Case %(number)s is registered.") % {"number": case.number}
 
 
-def request_record(case: Case) -> dict:
+def request_record(case: Case, absolute=lambda path: path) -> dict:
+    """A case as the spec's service request; ``absolute`` makes a path an absolute URL (the request's
+    ``build_absolute_uri``): the first photo's ``media_url`` is a signed link (:mod:`linli.cases.photo_links`)."""
     photo = next(iter(case.attachments.all()), None)
     address = case.place.name + (f" · {case.get_spot_display()}" if case.spot else "")
     if case.location_note:
@@ -99,7 +102,7 @@ def request_record(case: Case) -> dict:
         "zipcode": "",
         "lat": "",
         "long": "",
-        "media_url": photo.image.url if photo else "",
+        "media_url": absolute(photo_url(photo)) if photo else "",
     }
 
 

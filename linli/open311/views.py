@@ -97,7 +97,7 @@ def requests_(request, fmt):
         elif statuses == {"closed"}:
             cases = adapter.closed_only(cases)
     cases = adapter.with_related(cases)[:MAX_REQUESTS]
-    return respond(fmt, "service_requests", [adapter.request_record(c) for c in cases])
+    return respond(fmt, "service_requests", [adapter.request_record(c, request.build_absolute_uri) for c in cases])
 
 
 def _date(request, name):
@@ -156,7 +156,7 @@ def request_detail(request, service_request_id, fmt):
     case = adapter.with_related(adapter.cases_for(key.user).filter(number=service_request_id)).first()
     if case is None:
         return error(fmt, 404, _("service_request_id “%(id)s” was not found.") % {"id": service_request_id})
-    return respond(fmt, "service_requests", [adapter.request_record(case)])
+    return respond(fmt, "service_requests", [adapter.request_record(case, request.build_absolute_uri)])
 
 
 @require_http_methods(["GET"])

@@ -49,6 +49,16 @@ def _resident_session(page, live_url: str, neighbour_of=None):
     return user, resident
 
 
+def _photos_shown(page) -> int:
+    """How many of the timeline's photos the browser has loaded and drawn (a broken image has no natural width)
+    through their signed links — Django's test server also serves ``MEDIA_URL``, which neither ``make demo`` nor a
+    deployment does, so a photo shown from there would hide a page that shows none to real users."""
+    page.wait_for_load_state("load")
+    return page.evaluate("[...document.querySelectorAll('[data-testid=timeline] img')]"
+                         ".filter(i => new URL(i.src).pathname.startsWith('/photos/'))"
+                         ".filter(i => i.complete && i.naturalWidth > 0).length")
+
+
 def _act(page, action: str, note: str = "", photo: bytes | None = None):
     page.locator(f'details[data-action="{action}"] summary').click()
     if note:
@@ -84,6 +94,7 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     assert case.attachments.count() == 1 and case.place == resident.unit
     assert case.number in phone.content()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert _photos_shown(phone) == 1  # the photo itself is shown, not a broken image
 
     # A neighbour about to report the same leak is shown it ("is it one of these?") and says "me too".
     neighbour = page_at(360, 740)
@@ -120,9 +131,10 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     case.refresh_from_db()
     assert case.state == State.RESOLVED and case.attachments.count() == 2
 
-    # The resident sees the result on the timeline and rates it.
+    # The resident sees the result on the timeline, with the steward's photo, and rates it.
     phone.goto(f"/me/cases/{case.pk}/")
     assert "更换了厨房进水阀门" in phone.content()
+    assert _photos_shown(phone) == 2
     phone.check('input[name=rating][value=satisfied]')
     with phone.expect_navigation():  # the page the click leads to, loaded
         phone.locator("form[data-testid=rate-form] button[type=submit]").click()

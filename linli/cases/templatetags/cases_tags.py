@@ -1,6 +1,6 @@
 from django import template
 
-from linli.cases import workflow
+from linli.cases import photo_links, workflow
 
 register = template.Library()
 
@@ -13,3 +13,9 @@ def action_label(action: str) -> str:
 @register.filter
 def get_item(mapping: dict, key):
     return mapping.get(key)
+
+
+@register.filter
+def photo_url(attachment) -> str:
+    """A signed, short-lived link to a case's photo (:mod:`linli.cases.photo_links`)."""
+    return photo_links.photo_url(attachment)
