@@ -7,7 +7,7 @@ street officers) see the cases in their scope that are routed to their role. Eve
 
 import datetime as dt
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -22,6 +22,7 @@ from linli.cases.models import (
     DeadlinePolicy,
     FollowUpCall,
     Mediation,
+    MeToo,
     Priority,
     RoutingRule,
     State,
@@ -241,9 +242,12 @@ def case_attachments(*, case: Case) -> list[CaseAttachment]:
     return list(case.attachments.order_by("id"))
 
 
-def nearby_open_cases(*, place: Place, category: Category | None = None, limit: int = 5) -> list[Case]:
+def nearby_open_cases(*, place: Place, category: Category | None = None, limit: int = 5,
+                      resident=None) -> list[Case]:
     """Open cases near ``place`` ("is it one of these?"): the same building, or the compound's public spots for a
-    compound-level place; of the same category when given. Show only ``public_reporter`` of these to residents."""
+    compound-level place; of the same category when given. Show only ``public_reporter`` of these to residents.
+    With ``resident``, each case tells ``yours`` (they reported it) and ``joined`` (they said "me too" already):
+    neither can be joined again."""
     if place.kind == PlaceKind.COMPOUND:
         near = Q(path=place.path)
     elif place.building_id or place.kind == PlaceKind.BUILDING:
@@ -255,7 +259,12 @@ def nearby_open_cases(*, place: Place, category: Category | None = None, limit: 
         "category", "place", "reporter")
     if category is not None:
         qs = qs.filter(category=category)
-    return list(qs.order_by("-me_too_count", "-created_at")[:limit])
+    if resident is not None:
+        qs = qs.annotate(joined=Exists(MeToo.objects.filter(case=OuterRef("pk"), resident=resident)))
+    cases = list(qs.order_by("-me_too_count", "-created_at")[:limit])
+    for case in cases:
+        case.yours = resident is not None and case.reporter_id == resident.pk
+    return cases
 
 
 def resident_cases(*, user) -> QuerySet[Case]:

@@ -102,7 +102,8 @@ def similar(request):
     """HTMX: open cases near the chosen place, of the chosen category, to join with "me too"."""
     resident = _resident(request)
     category = Category.objects.filter(pk=request.GET.get("category") or 0, is_active=True).first()
-    cases = selectors.nearby_open_cases(place=_resident_place(resident, request.GET), category=category)
+    cases = selectors.nearby_open_cases(place=_resident_place(resident, request.GET), category=category,
+                                        resident=resident)
     return render(request, "cases/_similar.html", {"cases": cases})
 
 

@@ -74,7 +74,7 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     from django.utils import timezone
 
     from linli.accounts.models import User
-    from linli.cases.models import Case, Category, State
+    from linli.cases.models import Case, Category, MeToo, State
 
     category = Category.objects.filter(code__in=["water", "leak"]).order_by("code").first()
     steward = User.objects.get(username="steward1")
@@ -88,8 +88,7 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     phone.set_input_files("#id_photos", files=[{"name": "leak.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     with phone.expect_navigation():  # the case's page, after the report is written
-        phone.get_by_role("button", name="提交").or_(phone.locator("form[data-testid=report-form] button[type=submit]")
-                                                     ).first.click()
+        phone.locator("[data-testid=send]").click()
     case = Case.objects.filter(reporter_user=user).latest("id")
     assert case.attachments.count() == 1 and case.place == resident.unit
     assert case.number in phone.content()
@@ -106,6 +105,25 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     neighbour.wait_for_url("**/me/cases/")  # counted, then sent to their cases (the load state alone can be early)
     case.refresh_from_db()
     assert case.me_too_count == 1
+
+    # Back on the form the case they joined says so, with no second "me too"; and Enter in a field (a phone
+    # keyboard's "Go") sends their own report — not the first "me too" button of the list above it.
+    neighbour.goto("/me/cases/report/")
+    neighbour.check('input[name=where][value=building]')
+    neighbour.select_option("#id_category", str(category.pk))
+    neighbour.locator(f'[data-testid=similar] a[href="/me/cases/{case.pk}/"], [data-testid=similar] '
+                      '[data-testid=joined]').first.wait_for()
+    assert neighbour.locator(f'[data-testid=similar] button[formaction="/me/cases/{case.pk}/me-too/"]').count() == 0
+    # Other open cases of the building are listed with their "me too" buttons — what Enter pressed before the fix.
+    assert neighbour.locator("[data-testid=similar] [data-testid=me-too]").count() >= 1
+    joined = MeToo.objects.count()
+    neighbour.fill("#id_description", "楼道里也在滴水")
+    with neighbour.expect_navigation():
+        neighbour.press("#id_location_note", "Enter")
+    own = Case.objects.latest("id")
+    assert own.pk != case.pk and own.description == "楼道里也在滴水" and neighbour.url.endswith(f"/me/cases/{own.pk}/")
+    case.refresh_from_db()
+    assert case.me_too_count == 1 and MeToo.objects.count() == joined
 
     # The grid worker, on a phone too, accepts it and dispatches it to the property steward.
     worker = page_at(360, 740)

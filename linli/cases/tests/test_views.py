@@ -67,6 +67,12 @@ def test_similar_cases_are_offered_and_me_too_is_counted(client, resident_accoun
     other.refresh_from_db()
     assert other.me_too_count == 1
     assert other.number in client.get(reverse("mycases:list")).content.decode()
+    # Offered again, it says it is counted, with no second "me too"; and their own report is a link to it.
+    mine = reported_case("2", place=resident.unit, reporter=resident, reporter_user=user, channel="resident_app")
+    html = client.get(reverse("mycases:similar"), {"category": leak_category.pk, "where": "building"}).content.decode()
+    assert 'data-testid="joined"' in html and reverse("mycases:me_too", args=[other.pk]) not in html
+    assert 'data-testid="yours"' in html and reverse("mycases:detail", args=[mine.pk]) in html
+    assert reverse("mycases:me_too", args=[mine.pk]) not in html
 
 
 def test_resident_rates_not_solved_needs_a_reason_then_reopens(client, resident_account, leak_category, branch,
