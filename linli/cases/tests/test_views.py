@@ -1,6 +1,8 @@
 """Case pages: residents on a phone (/me/cases/), staff at a desk (/cases/) — within scope, bounded queries, clear
 errors for bad input, stale forms refused."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -149,6 +151,10 @@ def test_grid_worker_accepts_and_dispatches_steward_resolves_with_photo(client, 
     case.refresh_from_db()
     assert case.state == State.ACCEPTED and case.owner == grid1
     steward = User.objects.get(username="steward1")
+    # The handlers to dispatch to are grouped by role: the steward under the steward's role.
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    group = re.search(r'<optgroup label="物管家">(.*?)</optgroup>', detail).group(1)
+    assert f'<option value="{steward.pk}">' in group and f'<option value="{grid1.pk}">' not in group
     client.post(reverse("cases:transition", args=[case.pk, "dispatch"]),
                 {"version": case.version, "level": "compound", "role": "property_steward", "assignee": steward.pk})
     case.refresh_from_db()
