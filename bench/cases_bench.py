@@ -194,6 +194,7 @@ def pages(repeats: int) -> dict:
         "queue: my team's (street officer)": (street, "/cases/queue/team/"),
         "case page": (staff, f"/cases/{one_case.pk}/"),
         "API case list": (grid, "/api/v1/cases/?limit=50"),
+        "API case list (street officer)": (street, "/api/v1/cases/?limit=50"),
         "sign-in page (no cases; machine load)": (anonymous, "/accounts/login/"),
     }
     return {label: measure(client, url, repeats) for label, (client, url) in plan.items()}
