@@ -96,6 +96,23 @@ def new_case(demo, category, unit_of, grid1, grid2, branch):
     return make
 
 
+@pytest.fixture
+def in_progress(new_case, steward):
+    """``in_progress(**kwargs)``: a new case (``new_case``'s arguments) dispatched to the property steward, who has
+    started on it."""
+    from linli.cases import services
+
+    def make(**kwargs):
+        case = new_case(**kwargs)
+        services.case_transition(actor=case.owner, case=case, action="dispatch", role="property_steward",
+                                 assignee=steward)
+        case.refresh_from_db()
+        services.case_transition(actor=steward, case=case, action="start")
+        case.refresh_from_db()
+        return case
+    return make
+
+
 def _image(fmt="JPEG", size=(40, 30), exif=True):
     from PIL import Image
 

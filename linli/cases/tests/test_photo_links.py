@@ -39,14 +39,9 @@ def test_the_reporter_sees_their_photo_on_their_case_page(client, resident_user,
     assert _is_the_photo(client.get(links[0]), case.attachments.get())
 
 
-def test_staff_see_a_result_photo_on_the_case_page_and_the_link_needs_no_session(client_for, client, new_case,
+def test_staff_see_a_result_photo_on_the_case_page_and_the_link_needs_no_session(client_for, client, in_progress,
                                                                                  steward, photo):
-    case = new_case()
-    services.case_transition(actor=case.owner, case=case, action="dispatch", role="property_steward",
-                             assignee=steward)
-    case.refresh_from_db()
-    services.case_transition(actor=steward, case=case, action="start")
-    case.refresh_from_db()
+    case = in_progress()
     services.case_transition(actor=steward, case=case, action="resolve", note="换了管子", photos=[photo("PNG")])
     links = _photo_links(client_for(steward).get(f"/cases/{case.pk}/").content.decode())
     assert len(links) == 1

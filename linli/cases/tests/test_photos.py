@@ -46,13 +46,8 @@ def test_a_report_that_fails_after_its_first_photo_was_written_removes_that_file
     assert Case.objects.count() == before and _files() == []
 
 
-def test_a_failed_transition_with_photos_leaves_no_file(new_case, steward, photo, monkeypatch):
-    case = new_case()
-    services.case_transition(actor=case.owner, case=case, action="dispatch", role="property_steward",
-                             assignee=steward)
-    case.refresh_from_db()
-    services.case_transition(actor=steward, case=case, action="start")
-    case.refresh_from_db()
+def test_a_failed_transition_with_photos_leaves_no_file(in_progress, steward, photo, monkeypatch):
+    case = in_progress()
     real_save, calls = FileSystemStorage._save, []
 
     def failing_second_save(self, name, content):
