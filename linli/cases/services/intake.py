@@ -133,28 +133,31 @@ def case_intake(*, actor, idempotency_key: str = "", **fields) -> Intake:
     the caller's). Settings changed meanwhile refuse the write whole (:func:`config.guard_sql`): the report is made
     again from fresh ones."""
     key = (idempotency_key or "")[:64]
+    try:
+        return _intake_once(actor, key, fields)
+    except config.StaleSettings:  # once more from fresh settings; a second refusal goes to the caller
+        config.forget()
+        for photo in fields.get("photos") or ():  # read again on the second try
+            if hasattr(photo, "seek"):
+                photo.seek(0)
+        category = fields.get("category")
+        if category is not None:  # read again: it may have been deactivated (refused below if so)
+            fields["category"] = Category.objects.filter(pk=category.pk).first()
+        return _intake_once(actor, key, fields)
+
+
+def _intake_once(actor, key: str, fields: dict) -> Intake:
+    """One attempt of :func:`case_intake`: the report written, or the case an earlier request with ``key`` made."""
     alone = connection.vendor == "postgresql" and not connection.in_atomic_block and not fields.get("photos")
-    for attempt in (1, 2):
-        try:
-            with photos_removed_on_failure(), contextlib.nullcontext() if alone else transaction.atomic():
-                return _case_create(actor=actor, idempotency_key=key, **fields)
-        except IntegrityError:
-            if key and getattr(actor, "pk", None):
-                existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
-                if existing:
-                    return Intake(existing, False, [])
-            raise
-        except config.StaleSettings:
-            if attempt == 2:
-                raise
-            config.forget()
-            for photo in fields.get("photos") or ():  # read again on the second try
-                if hasattr(photo, "seek"):
-                    photo.seek(0)
-            category = fields.get("category")
-            if category is not None:  # read again: it may have been deactivated (refused below if so)
-                fields["category"] = Category.objects.filter(pk=category.pk).first()
-    raise AssertionError("unreachable")
+    try:
+        with photos_removed_on_failure(), contextlib.nullcontext() if alone else transaction.atomic():
+            return _case_create(actor=actor, idempotency_key=key, **fields)
+    except IntegrityError:
+        if key and getattr(actor, "pk", None):
+            existing = Case.objects.filter(created_by=actor, idempotency_key=key).first()
+            if existing:
+                return Intake(existing, False, [])
+        raise
 
 
 def _case_create(*, actor, category, place, description, title="", spot="", location_note="", reporter=None,
