@@ -11,6 +11,7 @@ from linli.accounts.models import Role
 from linli.cases import workflow
 from linli.cases.models import (
     Case,
+    Level,
     Mediation,
     MediationOutcome,
     MediationParty,
@@ -41,6 +42,7 @@ def mediation_start(*, actor, case: Case, peacemaker, parties: Iterable[dict]) -
     parties = [p for p in parties if (p.get("name") or p.get("resident") or p.get("household"))]
     if len(parties) < 2:
         raise ApplicationError(_("Name at least two parties."), field="parties")
+    case = _to_the_peacemaker(actor=actor, case=case, peacemaker=peacemaker)
     mediation = Mediation.objects.create(case=case, peacemaker=peacemaker)
     for p in parties:
         resident, household = p.get("resident"), p.get("household")
@@ -51,6 +53,18 @@ def mediation_start(*, actor, case: Case, peacemaker, parties: Iterable[dict]) -
                                                                            "peacemaker": peacemaker.pk})
     audit(actor=actor, action="cases.mediation_start", target=mediation, place_path=case.path)
     return mediation
+
+
+def _to_the_peacemaker(*, actor, case: Case, peacemaker) -> Case:
+    """A dispute still at the triage desk goes to the chosen peacemaker with its mediation: whoever may triage it
+    and starts the mediation takes it on (if still new) and dispatches it to the peacemaker in the same step — else
+    the peacemaker could record sessions but never conclude (that needs the case in their hands, in progress)."""
+    if case.state == State.SUBMITTED and workflow.can_triage(actor, case):
+        case = case_transition(actor=actor, case=case, action="accept")
+    if case.state in (State.ACCEPTED, State.RETURNED) and workflow.can_dispatch(actor, case):
+        case = case_transition(actor=actor, case=case, action="dispatch", level=Level.COMPOUND,
+                               role=Role.PEACEMAKER, assignee=peacemaker, note=_("To mediation."))
+    return case
 
 
 @transaction.atomic
@@ -83,6 +97,9 @@ def mediation_conclude(*, actor, mediation: Mediation, outcome: str, agreement_t
     if actor is None or (actor.pk != mediation.peacemaker_id and not workflow.can_supervise(actor, mediation.case)):
         raise ApplicationError(_("Only the peacemaker concludes the mediation."), field="outcome")
     case = mediation.case
+    if case.state in workflow.TRANSITIONS["start"].sources and workflow.can_handle(actor, case):
+        # Dispatched to the peacemaker, who mediated without pressing "start" first: concluding starts it.
+        case = case_transition(actor=actor, case=case, action="start", at=now)
     if case.state != State.IN_PROGRESS:
         raise ApplicationError(_("The case must be in progress to conclude its mediation."), field="outcome")
     if outcome == MediationOutcome.AGREED:

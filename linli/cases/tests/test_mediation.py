@@ -81,3 +81,22 @@ def test_mediation_needs_a_dispute_two_parties_and_a_peacemaker(dispute, new_cas
     with pytest.raises(ApplicationError) as err:
         services.mediation_start(actor=peacemaker, case=dispute, peacemaker=steward, parties=_parties(unit_of))
     assert err.value.field == "peacemaker"
+
+
+def test_a_dispute_sent_to_mediation_from_the_triage_desk_goes_to_the_peacemaker_who_can_conclude_it(
+        new_case, grid1, peacemaker, unit_of):
+    """The grid worker who entered the dispute starts its mediation: the case is dispatched to the chosen peacemaker
+    in the same step, and the peacemaker, after a session, concludes it — without anyone pressing "start"."""
+    case = new_case(code="neighbour", building=2, description="装修噪音引发争执")
+    assert case.state == State.ACCEPTED and case.owner == grid1
+    mediation = services.mediation_start(actor=grid1, case=case, peacemaker=peacemaker, parties=_parties(unit_of))
+    case.refresh_from_db()
+    assert (case.state, case.assignee, case.assigned_role) == (State.DISPATCHED, peacemaker, Role.PEACEMAKER)
+    services.mediation_session_add(actor=peacemaker, mediation=mediation, notes="双方同意限定施工时间")
+    services.mediation_conclude(actor=peacemaker, mediation=mediation, outcome=MediationOutcome.AGREED,
+                                agreement_text="工作日 8:00-18:00 施工")
+    case.refresh_from_db()
+    assert case.state == State.RESOLVED
+    steps = [(e.action, e.actor_id) for e in case.events.order_by("at", "id")]
+    assert ("dispatch", grid1.pk) in steps and ("start", peacemaker.pk) in steps
+    assert steps[-1] == ("resolve", peacemaker.pk)
