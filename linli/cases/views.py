@@ -211,7 +211,7 @@ def _case_context(request, case, **forms):
             case.state == State.RESOLVED and workflow.can_triage(user, case)) else None,
         "comment_form": CommentForm(initial={"public": True}),
         "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
-        "can_mediate": case.category.is_dispute and case.is_open and not hasattr(case, "mediation"),
+        "can_mediate": workflow.can_start_mediation(request.user, case),
         "handlers": _handlers(case),
     }
 

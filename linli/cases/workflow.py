@@ -93,6 +93,19 @@ def can_handle(actor, case) -> bool:
     return can_supervise(actor, case)
 
 
+#: States of a case still at the triage desk, not yet in a handler's hands.
+AT_THE_DESK = (S.SUBMITTED, S.ACCEPTED, S.RETURNED)
+
+
+def can_start_mediation(actor, case) -> bool:
+    """An open dispute without a mediation, and either ``actor`` may triage it (the mediation then takes the case
+    to the peacemaker) or it is in a handler's hands already and they may handle it: a peacemaker cannot take a
+    dispute off the triage desk by themselves."""
+    if not (case.category.is_dispute and case.is_open and not hasattr(case, "mediation")):
+        return False
+    return can_triage(actor, case) or (case.state not in AT_THE_DESK and can_handle(actor, case))
+
+
 def can_escalate(actor, case) -> bool:
     return is_system(actor, case) or can_handle(actor, case) or can_triage(actor, case)
 

@@ -37,6 +37,9 @@ def mediation_start(*, actor, case: Case, peacemaker, parties: Iterable[dict]) -
         raise ApplicationError(_("This dispute is already in mediation."), field="case")
     if not workflow.can_handle(actor, case) and not workflow.can_triage(actor, case):
         raise ApplicationError(_("You may not start a mediation here."), field="case")
+    if not workflow.can_start_mediation(actor, case):
+        raise ApplicationError(_("This dispute is still at the triage desk: whoever triages it starts the "
+                                 "mediation, which sends it to the peacemaker."), field="case")
     if peacemaker is None or not workflow.holds(peacemaker, {Role.PEACEMAKER}, case.path):
         raise ApplicationError(_("Choose a peacemaker of this compound."), field="peacemaker")
     parties = [p for p in parties if (p.get("name") or p.get("resident") or p.get("household"))]
@@ -61,7 +64,7 @@ def _to_the_peacemaker(*, actor, case: Case, peacemaker) -> Case:
     the peacemaker could record sessions but never conclude (that needs the case in their hands, in progress)."""
     if case.state == State.SUBMITTED and workflow.can_triage(actor, case):
         case = case_transition(actor=actor, case=case, action="accept")
-    if case.state in (State.ACCEPTED, State.RETURNED) and workflow.can_dispatch(actor, case):
+    if case.state in workflow.AT_THE_DESK and workflow.can_dispatch(actor, case):
         case = case_transition(actor=actor, case=case, action="dispatch", level=Level.COMPOUND,
                                role=Role.PEACEMAKER, assignee=peacemaker, note=_("To mediation."))
     return case

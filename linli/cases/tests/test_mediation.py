@@ -100,3 +100,18 @@ def test_a_dispute_sent_to_mediation_from_the_triage_desk_goes_to_the_peacemaker
     steps = [(e.action, e.actor_id) for e in case.events.order_by("at", "id")]
     assert ("dispatch", grid1.pk) in steps and ("start", peacemaker.pk) in steps
     assert steps[-1] == ("resolve", peacemaker.pk)
+
+
+def test_a_peacemaker_cannot_take_a_dispute_off_the_triage_desk_by_starting_a_mediation(client_for, new_case,
+                                                                                        peacemaker, unit_of):
+    case = new_case(code="neighbour", building=2)
+    assert case.state == State.ACCEPTED
+    with pytest.raises(ApplicationError) as err:
+        services.mediation_start(actor=peacemaker, case=case, peacemaker=peacemaker, parties=_parties(unit_of))
+    assert err.value.field == "case" and not hasattr(case.__class__.objects.get(pk=case.pk), "mediation")
+    page = client_for(peacemaker).get(f"/cases/{case.pk}/").content.decode()
+    assert f"/cases/{case.pk}/mediation/" not in page  # no button leading to that refusal
+    services.case_transition(actor=case.owner, case=case, action="dispatch", role=Role.PEACEMAKER,
+                             assignee=peacemaker)
+    page = client_for(peacemaker).get(f"/cases/{case.pk}/").content.decode()
+    assert f"/cases/{case.pk}/mediation/" in page  # in their hands: theirs to mediate
