@@ -41,6 +41,9 @@ def test_phone_sign_in_end_to_end(client, resident_a, phone_of, django_capture_o
     assert ResidentLink.objects.get(user=user).resident == resident_a
     html = client.get(reverse("me:home")).content.decode()
     assert resident_a.name in html and resident_a.unit.name in html
+    # The way to their reports is called what the page it opens is called.
+    assert f'href="{reverse("mycases:list")}">我的反映</a>' in html
+    assert "<h1" in (listed := client.get(reverse("mycases:list")).content.decode()) and "我的反映" in listed
     assert AuditEvent.objects.filter(action="sign_in.succeeded", actor=user, data__method="phone_code").exists()
     # A code is used once.
     client.logout()
