@@ -221,6 +221,8 @@ class State(models.TextChoices):
 
 FINAL_STATES = {State.REJECTED, State.MERGED, State.REFERRED, State.CLOSED}
 OPEN_STATES = [s.value for s in State if s not in FINAL_STATES]
+#: Open states in which a case can be overdue (a resolved case waits for its rating, not for its handler).
+OVERDUE_STATES = [s for s in OPEN_STATES if s != State.RESOLVED]
 
 
 class CaseNumberSequence(models.Model):
@@ -352,6 +354,11 @@ class Case(models.Model):
             # ... and count them per area: the open cases of a street, not its whole history.
             models.Index(fields=["path"], condition=Q(state__in=OPEN_STATES), name="case_open_path_idx",
                          opclasses=["varchar_pattern_ops"]),
+            # ... and count an area's overdue cases from the index alone (the due date is checked in it): the
+            # other work queues' counts come from the tally (QueueTally), this one depends on the clock.
+            models.Index(fields=["path", "resolution_due_at"], condition=Q(state__in=OVERDUE_STATES,
+                                                                           paused_at__isnull=True),
+                         name="case_running_path_due_idx", opclasses=["varchar_pattern_ops", "timestamptz_ops"]),
         ]
 
     def __str__(self) -> str:
@@ -404,6 +411,34 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class QueueTally(models.Model):
+    """How many open cases there are per compound and queue key — kept by the database, read by the work queues'
+    badges of staff who work above a compound (a street officer sees thousands of open cases; counting them on
+    every page grew with the city: docs/bench.md §2).
+
+    Rows are *deltas*: a trigger on ``cases_case`` (migration ``0010_case_queue_tally_trigger``) adds a row of +1
+    for the key a case enters and -1 for the key it leaves, whenever its state, level, handling role, whether it has
+    a handler, or its compound change — so no transition waits on another's counter row. The sum of ``n`` over the
+    rows of a key is the count; :func:`linli.cases.services.tally.tally_compact` folds the rows into one per key
+    (the sweep runs it every minute). Only open cases are tallied. ``area`` is the path of the case's compound (the
+    case's own path when it has none): every role that reads the tally is held at a compound or above, so "the case
+    is in my area" is "``area`` starts with my path".
+    """
+
+    area = models.CharField(max_length=255)
+    state = models.CharField(max_length=20)
+    level = models.CharField(max_length=16)
+    assigned_role = models.CharField(max_length=32, blank=True)
+    assigned = models.BooleanField()  # has a handler (``assignee``)
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["area"], name="case_tally_area_idx", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.state}/{self.level}/{self.assigned_role}/{self.assigned}: {self.n:+d}"
 
 
 def attachment_upload_to(instance, filename: str) -> str:

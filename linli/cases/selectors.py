@@ -7,7 +7,8 @@ street officers) see the cases in their scope that are routed to their role. Eve
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils import timezone
 from linli.cases import workflow
 from linli.cases.models import (
     OPEN_STATES,
+    OVERDUE_STATES,
     Case,
     CaseAttachment,
     CaseEvent,
@@ -24,6 +26,7 @@ from linli.cases.models import (
     Mediation,
     MeToo,
     Priority,
+    QueueTally,
     RoutingRule,
     State,
     WorkdayOverride,
@@ -39,12 +42,23 @@ def visible_q(user) -> Q:
     """The cases ``user`` may see (one Q, no query beyond the user's roles)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    q = Q(reporter_user=user) | Q(owner=user) | Q(assignee=user) | Q(dispatched_by=user)
+    return _own_q(user) | _area_q(user)
+
+
+def _own_q(user) -> Q:
+    """The cases ``user`` has a part in themselves, wherever they are."""
+    return Q(reporter_user=user) | Q(owner=user) | Q(assignee=user) | Q(dispatched_by=user)
+
+
+def _area_q(user, field: str = "path") -> Q:
+    """The cases ``user``'s roles reach: every case under a supervisor's, assistant's or grid worker's place, the
+    cases routed to the role under any other role's place. ``field`` names the path: ``area`` on the tally."""
+    q = Q(pk__in=[])
     for role, path in workflow.role_paths(user):
         if role in workflow.SEE_ALL_ROLES:
-            q |= Q(path__startswith=path)
+            q |= Q(**{f"{field}__startswith": path})
         else:
-            q |= Q(path__startswith=path, assigned_role=role)
+            q |= Q(**{f"{field}__startswith": path, "assigned_role": role})
     return q
 
 
@@ -98,33 +112,47 @@ def _filtered(qs: QuerySet[Case], *, state: str = "", category: Category | None 
 def _queue_q(user, queue: str, now: dt.datetime) -> tuple[Q, tuple[str, ...]]:
     """The filter and the order of a queue (shared by :func:`case_queue` and :func:`queue_counts`)."""
     if queue == "mine":
-        mine = Q(assignee=user, state__in=[State.DISPATCHED, State.IN_PROGRESS, State.WAITING_REPORTER,
-                                           State.POSTPONE_REQUESTED, State.ESCALATED, State.REOPENED])
-        mine |= Q(owner=user, state__in=[State.ACCEPTED, State.RETURNED])
-        mine |= Q(dispatched_by=user, state=State.RETURNED)
-        routed = Q(pk__in=[])
-        for role, path in workflow.role_paths(user):
-            routed |= Q(path__startswith=path, assigned_role=role)
-        mine |= routed & Q(assignee__isnull=True, state__in=[State.DISPATCHED, State.ESCALATED, State.REOPENED])
-        supervised = Q(pk__in=[])
-        for role, path in workflow.role_paths(user):
-            if role in workflow.SUPERVISOR_ROLES:
-                supervised |= Q(path__startswith=path)
-        mine |= supervised & Q(state=State.POSTPONE_REQUESTED)
-        return mine, ("resolution_due_at", "id")
+        return _mine_own_q(user) | _mine_area_q(user), ("resolution_due_at", "id")
     if queue == "new":
         return Q(state=State.SUBMITTED), ("created_at", "id")
     if queue == "team":
         return Q(state__in=OPEN_STATES), ("resolution_due_at", "id")
     if queue == "overdue":
-        overdue = Q(state__in=OPEN_STATES, paused_at__isnull=True, resolution_due_at__lt=now) & ~Q(
-            state=State.RESOLVED)
-        return overdue, ("resolution_due_at", "id")
+        return _overdue_q(now), ("resolution_due_at", "id")
     if queue == "awaiting_feedback":
         return Q(state=State.RESOLVED), ("resolved_at", "id")
     if queue == "escalated":
         return Q(state=State.ESCALATED, level__in=_levels_of(user)), ("created_at", "id")
     return Q(), ("-created_at", "-id")
+
+
+def _overdue_q(now: dt.datetime) -> Q:
+    """Open, not resolved, the clock running, and past the resolution deadline."""
+    return Q(state__in=OVERDUE_STATES, paused_at__isnull=True, resolution_due_at__lt=now)
+
+
+#: What waits for its handler (``mine``), and what waits for someone of the role it is routed to to take it.
+_HANDLER_WORK = [State.DISPATCHED, State.IN_PROGRESS, State.WAITING_REPORTER, State.POSTPONE_REQUESTED,
+                 State.ESCALATED, State.REOPENED]
+_ROUTED_WAITING = [State.DISPATCHED, State.ESCALATED, State.REOPENED]
+
+
+def _mine_own_q(user) -> Q:
+    """``mine`` by the user's own columns: handling it, owning it before dispatch, or handed back to them."""
+    return (Q(assignee=user, state__in=_HANDLER_WORK) | Q(owner=user, state__in=[State.ACCEPTED, State.RETURNED])
+            | Q(dispatched_by=user, state=State.RETURNED))
+
+
+def _mine_area_q(user, field: str = "path", unassigned: Q | None = None) -> Q:
+    """``mine`` by the user's roles: routed to their role and nobody's yet, or (supervisors) a postponement to
+    approve. ``field`` and ``unassigned`` say how on the tally (``area``, ``assigned=False``)."""
+    unassigned = Q(assignee__isnull=True) if unassigned is None else unassigned
+    routed, supervised = Q(pk__in=[]), Q(pk__in=[])
+    for role, path in workflow.role_paths(user):
+        routed |= Q(**{f"{field}__startswith": path, "assigned_role": role})
+        if role in workflow.SUPERVISOR_ROLES:
+            supervised |= Q(**{f"{field}__startswith": path})
+    return (routed & unassigned & Q(state__in=_ROUTED_WAITING)) | (supervised & Q(state=State.POSTPONE_REQUESTED))
 
 
 def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **filters) -> QuerySet[Case]:
@@ -184,15 +212,60 @@ ALL_COUNT_CAP = 1000
 
 
 def queue_counts(*, user, now: dt.datetime | None = None) -> dict[str, int | str]:
-    """How many cases each queue holds: the work queues (all of them open cases) in one conditional aggregate over
-    the open cases in sight — a small share of a city, found through the open cases' own path index — and "all"
-    up to :data:`ALL_COUNT_CAP` (then ``"1000+"``)."""
+    """How many cases each queue holds — the work queues (all of them open cases) exactly, "all" up to
+    :data:`ALL_COUNT_CAP` (then ``"1000+"``).
+
+    For staff within a compound, one conditional aggregate over the open cases in sight (a compound's hundreds).
+    For staff above it (:func:`_tallied`), whose area holds thousands of open cases, from the tally the database
+    keeps (:class:`~linli.cases.models.QueueTally`), so that the cost does not grow with the caseload: see
+    :func:`_tallied_counts`."""
     now = now or timezone.now()
-    counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES if name != "all"}
-    result: dict[str, int | str] = _base(user).filter(state__in=OPEN_STATES).order_by().aggregate(**counts)
+    if _tallied(user):
+        result = _tallied_counts(user, now)
+    else:
+        counts = {name: Count("pk", filter=_queue_q(user, name, now)[0]) for name in QUEUES if name != "all"}
+        result = _base(user).filter(state__in=OPEN_STATES).order_by().aggregate(**counts)
     every = count_up_to(_base(user), ALL_COUNT_CAP, part=queue_part(user=user, queue="all", now=now))
     result["all"] = f"{ALL_COUNT_CAP}+" if every > ALL_COUNT_CAP else every
     return result
+
+
+def _tallied(user) -> bool:
+    """Whether ``user``'s badges come from the tally: every role of theirs is held at a compound or above
+    (``accounts.services.ROLE_PLACE_KINDS``), so each case of their area is one of whole compounds — what the
+    tally's ``area`` can tell."""
+    pairs = workflow.role_paths(user)
+    return bool(pairs) and all(role in _WIDE_ROLES for role, _path in pairs)
+
+
+def _tallied_counts(user, now: dt.datetime) -> dict[str, int]:
+    """The work queues' counts in one statement of three parts: the tally over the user's area (every queue but
+    "overdue", which depends on the clock); the open cases of the area past their deadline, counted in an index
+    that holds the due date; and the user's own cases (:func:`_own_q`) that the area does not hold — or, for
+    "mine", that the roles' part of it does not. The sum is what counting the cases gives (a test holds both equal)."""
+    levels = _levels_of(user)
+    area, mine_area = _area_q(user), _mine_area_q(user)
+    tally = QueueTally.objects.filter(_area_q(user, "area")).order_by().annotate(one=Value(1)).values("one").annotate(
+        t_new=Sum("n", filter=Q(state=State.SUBMITTED), default=0), t_team=Sum("n", default=0),
+        t_awaiting_feedback=Sum("n", filter=Q(state=State.RESOLVED), default=0),
+        t_escalated=Sum("n", filter=Q(state=State.ESCALATED, level__in=levels), default=0),
+        t_mine=Sum("n", filter=_mine_area_q(user, "area", Q(assigned=False)), default=0))
+    overdue = Case.objects.filter(area, _overdue_q(now)).order_by().annotate(one=Value(1)).values("one").annotate(
+        a_overdue=Count("pk"))
+    own_queues = {name: _queue_q(user, name, now)[0] & ~area for name in ("new", "team", "overdue",
+                                                                          "awaiting_feedback", "escalated")}
+    own_queues["mine"] = _mine_own_q(user) & ~mine_area
+    own = (Case.objects.filter(_own_q(user), state__in=OPEN_STATES).order_by().annotate(one=Value(1)).values("one")
+           .annotate(**{f"o_{name}": Count("pk", filter=q) for name, q in own_queues.items()}))
+    parts = [qs.query.sql_with_params() for qs in (tally, overdue, own)]
+    sql = " CROSS JOIN ".join(f"({part_sql}) AS p{i}" for i, (part_sql, _params) in enumerate(parts))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {sql}", [p for _sql, params in parts for p in params])  # noqa: S608 (ORM's)
+        names = [col[0] for col in cursor.description]
+        row = dict(zip(names, cursor.fetchone(), strict=True))
+    counts = {name: row[f"o_{name}"] + (row[f"t_{name}"] if name != "overdue" else row["a_overdue"])
+              for name in own_queues}
+    return {name: counts[name] for name in QUEUES if name != "all"}
 
 
 def queue_part(*, user, queue: str, now: dt.datetime | None = None, **filters) -> QuerySet[Case] | None:

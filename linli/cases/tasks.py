@@ -53,7 +53,7 @@ def _remind(case: Case, field: str, now, title: str, users) -> bool:
 
 def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Reminders before deadlines, escalation of overdue cases one level up (supervisors told), follow-up call
-    tasks for results not rated within 3 days. Returns what it did, by kind."""
+    tasks for results not rated within 3 days; then the open cases' tally folded. Returns what it did, by kind."""
     now = now or timezone.now()
     done = {"response_reminders": 0, "resolution_reminders": 0, "escalated": 0, "overdue_reported": 0,
             "follow_up_calls": 0, "mediation_follow_ups": 0}
@@ -87,6 +87,7 @@ def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             done["mediation_follow_ups"] += 1
     if any(done.values()):
         logger.info("cases_sweep: %s", done)
+    services.tally_compact()  # the minute's changes of the open cases' tally folded into one row per key
     return done
 
 

@@ -7,7 +7,8 @@ notifies. The demo loader drives these same functions with fixed timestamps (``a
 
 The modules: :mod:`.common` (notifications, events, who holds a role over a case), :mod:`.deadlines`,
 :mod:`.routing`, :mod:`.photos`, :mod:`.intake` (reporting), :mod:`.transitions`, :mod:`.feedback`,
-:mod:`.mediation`. Callers import from this package: ``from linli.cases import services; services.case_create(...)``.
+:mod:`.mediation`, :mod:`.tally` (the open cases' counts the database keeps). Callers import from this package:
+``from linli.cases import services; services.case_create(...)``.
 """
 
 from linli.cases.services.common import (
@@ -47,6 +48,7 @@ from linli.cases.services.mediation import (
 )
 from linli.cases.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, PHOTO_FORMATS, photo_clean
 from linli.cases.services.routing import Route, routing_resolve, routing_rule_deactivate, routing_rule_save
+from linli.cases.services.tally import tally_compact, tally_rebuild
 from linli.cases.services.transitions import EFFECTS, case_bulk_transition, case_comment, case_transition
 
 __all__ = [
@@ -58,5 +60,5 @@ __all__ = [
     "mediation_agreement_pdf", "mediation_conclude", "mediation_follow_up", "MEDIATION_FOLLOW_UP_DAYS",
     "mediation_session_add", "mediation_start", "_notify", "path_prefixes", "photo_clean", "PHOTO_FORMATS", "quiet",
     "_receivers", "resident_of", "role_holders", "Route", "routing_resolve", "routing_rule_deactivate",
-    "routing_rule_save", "supervisors_of", "workday_override_set"
+    "routing_rule_save", "supervisors_of", "tally_compact", "tally_rebuild", "workday_override_set"
 ]

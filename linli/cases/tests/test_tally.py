@@ -1,0 +1,144 @@
+"""The open cases' tally (QueueTally) that staff above a compound read their badges from: kept by the database on
+every write, it must give what counting the cases gives — for every queue, every wide role, at any time."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from linli.accounts.models import Role, User
+from linli.cases import selectors, services
+from linli.cases.models import Case, QueueTally, State
+
+pytestmark = pytest.mark.django_db
+
+
+def _fresh(user):
+    return User.objects.get(pk=user.pk)  # no cached roles
+
+
+def _counted(user, now, monkeypatch) -> dict:
+    """The badges by counting the cases themselves (what staff within a compound get)."""
+    with monkeypatch.context() as m:
+        m.setattr(selectors, "_tallied", lambda _user: False)
+        return selectors.queue_counts(user=_fresh(user), now=now)
+
+
+def _tally() -> dict[tuple, int]:
+    sums: dict[tuple, int] = {}
+    for row in QueueTally.objects.all():
+        key = (row.area, row.state, row.level, row.assigned_role, row.assigned)
+        sums[key] = sums.get(key, 0) + row.n
+    return {k: n for k, n in sums.items() if n}
+
+
+@pytest.fixture
+def busy_area(new_case, steward, secretary, street_officer, community_staff, grid1, branch, resident_user, category,
+              unit_of):
+    """Cases in most open states and at every level of the demo's street, and one the community staff member
+    reported beyond what their role reaches."""
+    a = new_case(building=1)  # accepted, the grid worker's
+    up = new_case(building=2)
+    services.case_transition(actor=up.owner, case=up, action="dispatch")
+    services.case_transition(actor=steward, case=up, action="escalate", note="需要社区协调")
+    to_street = new_case(building=3)
+    services.case_transition(actor=to_street.owner, case=to_street, action="dispatch")
+    services.case_transition(actor=steward, case=to_street, action="escalate", note="需要社区协调")
+    services.case_transition(actor=secretary, case=to_street, action="escalate", note="需要街道协调")
+    postponed = new_case(building=4)
+    services.case_transition(actor=postponed.owner, case=postponed, action="dispatch")
+    services.case_transition(actor=steward, case=postponed, action="start")
+    services.case_transition(actor=steward, case=postponed, action="request_postpone", note="等配件", workdays=3)
+    waiting = new_case(building=5)
+    services.case_transition(actor=waiting.owner, case=waiting, action="dispatch")
+    services.case_transition(actor=steward, case=waiting, action="start")
+    services.case_transition(actor=steward, case=waiting, action="ask_reporter", note="请提供照片")
+    resolved = new_case(building=1)
+    services.case_transition(actor=resolved.owner, case=resolved, action="dispatch")
+    services.case_transition(actor=steward, case=resolved, action="start")
+    services.case_transition(actor=steward, case=resolved, action="resolve", note="已修好")
+    rejected = services.case_create(actor=resident_user(3), category=category("water"), place=unit_of(3),
+                                    description="水管漏水")
+    services.case_transition(actor=_first_receiver(rejected), case=rejected, action="reject", note="重复")
+    reported = services.case_create(actor=resident_user(2), category=category("water"), place=unit_of(2),
+                                    description="楼道灯坏了")
+    Case.objects.filter(pk=a.pk).update(reporter_user=community_staff)  # theirs, not routed to their role
+    return {"accepted": a, "escalated": up, "street": to_street, "postponed": postponed, "waiting": waiting,
+            "resolved": resolved, "rejected": rejected, "submitted": reported}
+
+
+def test_the_badges_of_staff_above_a_compound_are_what_counting_the_cases_gives(
+        busy_area, street_officer, secretary, community_staff, monkeypatch):
+    now = timezone.now()
+    for user in (street_officer, secretary, community_staff):
+        assert selectors._tallied(_fresh(user)), user
+        for when in (now, now + dt.timedelta(days=40)):  # "overdue" depends on the clock, the rest on the cases
+            assert selectors.queue_counts(user=_fresh(user), now=when) == _counted(user, when, monkeypatch), user
+    officer = selectors.queue_counts(user=_fresh(street_officer), now=now + dt.timedelta(days=40))
+    assert officer["escalated"] >= 1 and officer["mine"] >= 1  # the case escalated to the street waits for them
+    assert officer["new"] >= 1 and officer["awaiting_feedback"] >= 1 and officer["overdue"] >= 4
+    staff = selectors.queue_counts(user=_fresh(community_staff), now=now)
+    assert staff["team"] >= 2  # the escalated case, and the one they reported themselves
+
+
+def test_a_badge_moves_with_the_case_at_once(busy_area, secretary, steward, monkeypatch):
+    """The community secretary's "escalated" and "mine" change in the same moment the case does (no refresh)."""
+    before = selectors.queue_counts(user=_fresh(secretary))
+    case = busy_area["escalated"]
+    case.refresh_from_db()
+    services.case_transition(actor=secretary, case=case, action="dispatch", role=Role.COMMUNITY_STAFF)
+    after = selectors.queue_counts(user=_fresh(secretary))
+    assert after["escalated"] == before["escalated"] - 1
+    assert after["team"] == before["team"]
+    assert after == _counted(secretary, None, monkeypatch)
+
+
+def test_the_tally_changes_only_when_a_queue_key_does(busy_area, resident_user):
+    """A transition adds a row for the key the case leaves and one for the key it enters; a "me too" (or any
+    change of another column) adds none; leaving the open states leaves no row behind it."""
+    case = busy_area["submitted"]
+    rows = QueueTally.objects.count()
+    services.case_me_too(actor=resident_user(3), case=case)
+    assert QueueTally.objects.count() == rows
+    services.case_transition(actor=_first_receiver(case), case=case, action="accept")
+    assert QueueTally.objects.count() == rows + 2
+    assert list(QueueTally.objects.order_by("-id").values_list("state", "n")[:2]) == [
+        (State.ACCEPTED, 1), (State.SUBMITTED, -1)]
+    other = services.case_create(actor=resident_user(4), category=case.category, place=case.place,
+                                 description="楼道灯又坏了")
+    assert QueueTally.objects.count() == rows + 3
+    services.case_transition(actor=_first_receiver(other), case=other, action="reject", note="不是本小区的事")
+    assert QueueTally.objects.count() == rows + 4  # only the -1 of "submitted": rejected cases are not tallied
+    assert QueueTally.objects.order_by("-id").values_list("state", "n").first() == (State.SUBMITTED, -1)
+
+
+def _first_receiver(case):
+    return services._receivers(case)[0]
+
+
+def test_folding_and_rebuilding_change_nothing_but_the_rows(busy_area, street_officer):
+    sums = _tally()
+    badges = selectors.queue_counts(user=_fresh(street_officer))
+    rows = QueueTally.objects.count()
+    assert services.tally_compact() == len(sums) < rows
+    assert _tally() == sums and selectors.queue_counts(user=_fresh(street_officer)) == badges
+    assert QueueTally.objects.filter(n__lte=0).count() == 0  # one positive row per key
+    QueueTally.objects.all().delete()
+    assert services.tally_rebuild() == len(sums)
+    assert _tally() == sums
+
+
+def test_the_sweep_folds_the_tally(busy_area):
+    from linli.cases.tasks import cases_sweep
+
+    rows = QueueTally.objects.count()
+    cases_sweep()
+    assert QueueTally.objects.count() < rows
+
+
+def test_a_street_officers_badges_are_two_queries_whatever_the_caseload(busy_area, street_officer,
+                                                                         django_assert_max_num_queries):
+    user = _fresh(street_officer)
+    selectors.queue_counts(user=user)  # the roles are read once per request
+    with django_assert_max_num_queries(2):  # the tally with the own cases and the overdue, and "all"
+        selectors.queue_counts(user=user)
