@@ -106,6 +106,18 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     case.refresh_from_db()
     assert case.me_too_count == 1
 
+    # Another open leak in the building, taken by phone — one they have not joined (the demo's history, drawn
+    # afresh each day, need not hold one).
+    from linli.cases import services
+    from linli.cases.models import Channel
+    from linli.places.models import Place
+
+    other_unit = Place.objects.filter(building_id=resident.unit.building_id, kind="unit").exclude(
+        pk=resident.unit.pk).order_by("path").first()
+    services.case_create(actor=User.objects.get(username="branch"), category=category, place=other_unit,
+                         description="楼道水管接口渗水", channel=Channel.PHONE, reporter_name="李女士",
+                         reporter_phone="13900002222")
+
     # Back on the form the case they joined says so, with no second "me too"; and Enter in a field (a phone
     # keyboard's "Go") sends their own report — not the first "me too" button of the list above it.
     neighbour.goto("/me/cases/report/")
