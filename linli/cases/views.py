@@ -164,8 +164,9 @@ def queue(request, name: str = "mine"):
         raise Http404
     cases = selectors.case_queue(user=user, queue=name)
     context = {
-        "page": paginate(request, cases, cap=selectors.ALL_COUNT_CAP,
-                         part=selectors.queue_part(user=user, queue=name)), "queue": name,
+        "page": paginate(request, cases, cap=selectors.ALL_COUNT_CAP, part=selectors.queue_part(user=user, queue=name),
+                         rows=lambda bottom, top: selectors.queue_rows(user=user, queue=name, bottom=bottom, top=top)),
+        "queue": name,
         "counts": selectors.queue_counts(user=user),
         "labels": QUEUE_LABELS, "bulk_actions": [(a, workflow.action_label(a)) for a in BULK_ACTIONS],
     }

@@ -33,9 +33,21 @@ class CappedPaginator(Paginator):
     whole history does not count hundreds of thousands of rows on every page; past the cap there are no more pages
     (``capped`` says so, and the pager shows "20+"): such a list is for filtering, not for paging through."""
 
-    def __init__(self, *args, cap: int, part=None, **kwargs):
+    def __init__(self, *args, cap: int, part=None, rows=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cap, self.part = cap, part
+        self.cap, self.part, self.rows = cap, part, rows
+
+    def page(self, number):
+        """The page — its rows from ``rows(bottom, top)`` when given (the same rows as slicing the list, found
+        another way: :func:`linli.cases.selectors.queue_rows`)."""
+        if self.rows is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:  # as Django's own
+            top = self.count
+        return self._get_page(self.rows(bottom, top), number, self)
 
     @cached_property
     def _counted(self) -> int:
@@ -50,9 +62,10 @@ class CappedPaginator(Paginator):
         return self._counted > self.cap
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE, cap: int | None = None, part=None):
+def paginate(request, queryset, per_page: int = PAGE_SIZE, cap: int | None = None, part=None, rows=None):
     """Return the requested page of ``queryset``; a bad or too-large page number gives the last page. ``cap``:
-    count at most that many rows, ``part`` first (:class:`CappedPaginator`, :func:`count_up_to`)."""
+    count at most that many rows, ``part`` first, the page's ``rows(bottom, top)`` (:class:`CappedPaginator`,
+    :func:`count_up_to`)."""
     paginator = (Paginator(queryset, per_page) if cap is None
-                 else CappedPaginator(queryset, per_page, cap=cap, part=part))
+                 else CappedPaginator(queryset, per_page, cap=cap, part=part, rows=rows))
     return paginator.get_page(request.GET.get("page"))

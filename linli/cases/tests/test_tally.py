@@ -142,3 +142,35 @@ def test_a_street_officers_badges_are_two_queries_whatever_the_caseload(busy_are
     selectors.queue_counts(user=user)  # the roles are read once per request
     with django_assert_max_num_queries(2):  # the tally with the own cases and the overdue, and "all"
         selectors.queue_counts(user=user)
+
+
+def test_a_wide_queue_page_found_side_by_side_is_the_page_of_the_queue(busy_area, street_officer, secretary,
+                                                                       community_staff, monkeypatch):
+    """Staff above a compound get a page's rows from their area and their own cases found apart
+    (selectors.queue_rows): the same rows in the same order as slicing the queue, on every page, for every queue."""
+    later = timezone.now() + dt.timedelta(days=40)
+    for user in (street_officer, secretary, community_staff):
+        user = _fresh(user)
+        for name in selectors.QUEUES:
+            whole = [c.pk for c in selectors.case_queue(user=user, queue=name, now=later)]
+            for bottom, top in ((0, 3), (2, 5), (0, len(whole) + 1), (max(len(whole) - 2, 0), len(whole))):
+                rows = selectors.queue_rows(user=user, queue=name, bottom=bottom, top=top, now=later)
+                assert [c.pk for c in rows] == whole[bottom:top], (user, name, bottom, top)
+    staff = _fresh(community_staff)
+    own = busy_area["accepted"]  # theirs by a column, beyond what their role reaches: found by the second side
+    assert own.pk in [c.pk for c in selectors.queue_rows(user=staff, queue="team", bottom=0, top=50)]
+
+
+def test_the_queue_page_of_a_street_officer_lists_what_the_tab_counts(busy_area, street_officer, client):
+    from django.urls import reverse
+
+    from linli.accounts.testing import signed_in
+
+    user = _fresh(street_officer)
+    signed_in(client, street_officer)
+    page = client.get(reverse("cases:queue_named", args=["team"]), {"lang": "en"})
+    assert page.status_code == 200
+    listed = {c.pk for c in page.context["page"].object_list}
+    expected = [c.pk for c in selectors.case_queue(user=user, queue="team")[:50]]
+    assert listed == set(expected) and len(listed) == min(50, selectors.queue_counts(user=user)["team"])
+    assert busy_area["street"].number in page.content.decode()
