@@ -43,11 +43,16 @@ class Pagination(LimitOffsetPagination):
             counted = count_up_to(queryset, COUNT_CAP, part=self.part(request, **params))
         else:
             counted = len(queryset)
-        return {"items": queryset[offset:offset + limit], "count": min(counted, COUNT_CAP),
-                "count_exact": counted <= COUNT_CAP}
+        items = self.rows(request, offset, offset + limit, **params)
+        return {"items": queryset[offset:offset + limit] if items is None else items,
+                "count": min(counted, COUNT_CAP), "count_exact": counted <= COUNT_CAP}
 
     async def apaginate_queryset(self, queryset, pagination: Input, request: HttpRequest, **params: Any) -> dict:
         raise NotImplementedError("the API's views are synchronous")
+
+    def rows(self, request: HttpRequest, bottom: int, top: int, **params: Any) -> list | None:
+        """The page's items found another way than slicing the list (the same items in the same order), or None."""
+        return None
 
     def part(self, request: HttpRequest, **params: Any) -> QuerySet | None:
         """Some of the list's items, counted first (``count_up_to``'s ``part``): a list whose whole is slow to count

@@ -104,10 +104,17 @@ def _detail(user, case: Case) -> Case:
 
 class CasePagination(Pagination):
     """The cases of a street or a city are counted through the widest area the caller sees whole, first: past the
-    cap, that part alone is counted (:func:`linli.cases.selectors.queue_part`)."""
+    cap, that part alone is counted (:func:`linli.cases.selectors.queue_part`); a page of them is found side by side
+    (:meth:`rows`)."""
 
     def part(self, request, **params):
         return selectors.queue_part(user=request.auth, queue=params.get("queue", "all"),
+                                    state=params.get("state", ""), q=params.get("q", ""))
+
+    def rows(self, request, bottom, top, **params):
+        """A page of a street's or a city's cases: their area and their own cases found apart
+        (:func:`linli.cases.selectors.queue_rows`)."""
+        return selectors.queue_rows(user=request.auth, queue=params.get("queue", "all"), bottom=bottom, top=top,
                                     state=params.get("state", ""), q=params.get("q", ""))
 
 
