@@ -168,7 +168,7 @@ def case_queue(*, user, queue: str = "mine", now: dt.datetime | None = None, **f
 
 def queue_rows(*, user, queue: str, bottom: int, top: int, now: dt.datetime | None = None, **filters) -> list[Case]:
     """Rows ``bottom:top`` of :func:`case_queue` — the same rows in the same order, found another way for staff
-    above a compound (:func:`_tallied`).
+    who work above a compound (:func:`_wide`).
 
     Why: their queue is an ``OR`` of their area and their own cases, which PostgreSQL can only filter row by row
     while walking the order's index — for a street officer's "my team's" at 10 M cases, 50 of the street's rows among
@@ -177,7 +177,7 @@ def queue_rows(*, user, queue: str, bottom: int, top: int, now: dt.datetime | No
     only the rows kept are read), the user's own cases through their own indexes; then those (at most ``2 × top``)
     rows are read, ordered and sliced."""
     qs = case_queue(user=user, queue=queue, now=now, **filters)
-    if not _tallied(user):
+    if not _wide(user):  # a compound's staff: their few hundred cases are read and sorted (see _ordering)
         return list(qs[bottom:top])
     condition, order = _queue_q(user, queue, now or timezone.now())
     keys = [_filtered(Case.objects.filter(side, condition), **filters).order_by(*order).values("pk")[:top]
@@ -197,6 +197,11 @@ _WIDE_ROLES = {workflow.Role.CITY_ADMIN, workflow.Role.SOCIAL_WORKER} | {
     for role in (workflow.LEVEL_DEFAULT_ROLE[level], *workflow.LEVEL_SUPERVISOR_ROLES[level])}
 
 
+def _wide(user) -> bool:
+    """Whether any role of ``user`` works above a single compound (:data:`_WIDE_ROLES`)."""
+    return any(role in _WIDE_ROLES for role, _path in workflow.role_paths(user))
+
+
 def _ordering(user, order: tuple[str, ...]) -> list:
     """The queue's order — for someone who sees one compound at most, as expressions no index provides.
 
@@ -206,7 +211,7 @@ def _ordering(user, order: tuple[str, ...]) -> list:
     hundred cases and sorting those (docs/bench.md §2). The order is the same; only the plan differs. Wider roles
     keep the plain columns, whose index is the fast way through their many cases. A performance choice only: what
     anyone sees does not depend on it."""
-    if any(role in _WIDE_ROLES for role, _path in workflow.role_paths(user)):
+    if _wide(user):
         return list(order)
     keys = []
     for name in order:
@@ -277,9 +282,9 @@ def _tallied_counts(user, now: dt.datetime) -> dict[str, int]:
     # (an index-only scan) is what keeps this part cheap.
     overdue = Case.objects.filter(area, _overdue_q(now)).order_by().annotate(one=Value(1)).values("one").annotate(
         a_overdue=Count("*"))
-    own_queues = {name: _queue_q(user, name, now)[0] & ~area for name in ("new", "team", "overdue",
-                                                                          "awaiting_feedback", "escalated")}
-    own_queues["mine"] = _mine_own_q(user) & ~mine_area
+    # The own cases the other two parts do not hold: beyond the area, or for "mine" beyond the roles' part of it.
+    own_queues = {name: (_mine_own_q(user) & ~mine_area if name == "mine" else _queue_q(user, name, now)[0] & ~area)
+                  for name in QUEUES if name != "all"}
     own = (Case.objects.filter(_own_q(user), state__in=OPEN_STATES).order_by().annotate(one=Value(1)).values("one")
            .annotate(**{f"o_{name}": Count("pk", filter=q) for name, q in own_queues.items()}))
     parts = [qs.query.sql_with_params() for qs in (tally, overdue, own)]
@@ -288,9 +293,8 @@ def _tallied_counts(user, now: dt.datetime) -> dict[str, int]:
         cursor.execute(f"SELECT * FROM {sql}", [p for _sql, params in parts for p in params])  # noqa: S608 (ORM's)
         names = [col[0] for col in cursor.description]
         row = dict(zip(names, cursor.fetchone(), strict=True))
-    counts = {name: row[f"o_{name}"] + (row[f"t_{name}"] if name != "overdue" else row["a_overdue"])
-              for name in own_queues}
-    return {name: counts[name] for name in QUEUES if name != "all"}
+    return {name: row[f"o_{name}"] + (row["a_overdue"] if name == "overdue" else row[f"t_{name}"])
+            for name in own_queues}
 
 
 def queue_part(*, user, queue: str, now: dt.datetime | None = None, **filters) -> QuerySet[Case] | None:

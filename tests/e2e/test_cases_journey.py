@@ -74,7 +74,9 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     from django.utils import timezone
 
     from linli.accounts.models import User
-    from linli.cases.models import Case, Category, MeToo, State
+    from linli.cases import services
+    from linli.cases.models import Case, Category, Channel, MeToo, State
+    from linli.places.models import Place
 
     category = Category.objects.filter(code__in=["water", "leak"]).order_by("code").first()
     steward = User.objects.get(username="steward1")
@@ -108,10 +110,6 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
 
     # Another open leak in the building, taken by phone — one they have not joined (the demo's history, drawn
     # afresh each day, need not hold one).
-    from linli.cases import services
-    from linli.cases.models import Channel
-    from linli.places.models import Place
-
     other_unit = Place.objects.filter(building_id=resident.unit.building_id, kind="unit").exclude(
         pk=resident.unit.pk).order_by("path").first()
     services.case_create(actor=User.objects.get(username="branch"), category=category, place=other_unit,

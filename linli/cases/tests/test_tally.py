@@ -33,8 +33,7 @@ def _tally() -> dict[tuple, int]:
 
 
 @pytest.fixture
-def busy_area(new_case, steward, secretary, street_officer, community_staff, grid1, branch, resident_user, category,
-              unit_of):
+def busy_area(new_case, steward, secretary, community_staff, resident_user, category, unit_of):
     """Cases in most open states and at every level of the demo's street, and one the community staff member
     reported beyond what their role reaches."""
     a = new_case(building=1)  # accepted, the grid worker's
@@ -159,6 +158,23 @@ def test_a_wide_queue_page_found_side_by_side_is_the_page_of_the_queue(busy_area
     staff = _fresh(community_staff)
     own = busy_area["accepted"]  # theirs by a column, beyond what their role reaches: found by the second side
     assert own.pk in [c.pk for c in selectors.queue_rows(user=staff, queue="team", bottom=0, top=50)]
+
+
+def test_pages_side_by_side_hold_for_someone_working_above_and_within_a_compound(busy_area, community_staff, demo,
+                                                                                  steward):
+    """A community staff member who is also a compound's property steward: their badges are counted from the cases
+    (the tally cannot tell a steward's building from the rest), their pages found side by side — the same rows."""
+    from linli.accounts.services import role_grant
+
+    role_grant(actor=None, user=community_staff, role=Role.PROPERTY_STEWARD, place=demo)
+    user = _fresh(community_staff)
+    assert selectors._wide(user) and not selectors._tallied(user)
+    later = timezone.now() + dt.timedelta(days=40)
+    for name in selectors.QUEUES:
+        whole = [c.pk for c in selectors.case_queue(user=user, queue=name, now=later)]
+        for bottom, top in ((0, 3), (1, len(whole) + 1)):
+            rows = selectors.queue_rows(user=user, queue=name, bottom=bottom, top=top, now=later)
+            assert [c.pk for c in rows] == whole[bottom:top], (name, bottom, top)
 
 
 def test_the_queue_page_of_a_street_officer_lists_what_the_tab_counts(busy_area, street_officer, client):
