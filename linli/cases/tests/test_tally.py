@@ -2,8 +2,10 @@
 every write, it must give what counting the cases gives — for every queue, every wide role, at any time."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from linli.accounts.models import Role, User
@@ -125,6 +127,10 @@ def test_folding_and_rebuilding_change_nothing_but_the_rows(busy_area, street_of
     QueueTally.objects.all().delete()
     assert services.tally_rebuild() == len(sums)
     assert _tally() == sums
+    QueueTally.objects.filter(pk=QueueTally.objects.first().pk).update(n=999)  # a tally gone wrong, by hand
+    out = io.StringIO()
+    call_command("cases_tally_rebuild", stdout=out)
+    assert out.getvalue().strip() == f"tally rows: {len(sums)}" and _tally() == sums
 
 
 def test_the_sweep_folds_the_tally(busy_area):

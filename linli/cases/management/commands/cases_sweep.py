@@ -1,6 +1,7 @@
-"""``manage.py cases_sweep [--loop] [--interval 60]``: reminders, escalation of overdue cases, follow-up calls —
-then the metrics rollups are brought up to date, so the dashboard's figures are never older than one interval, and
-idle rate-limit keys and month-old sign-in attempts and codes are pruned (the one periodic job a deployment runs)."""
+"""``manage.py cases_sweep [--loop] [--interval 60]``: reminders, escalation of overdue cases, follow-up calls and
+the open cases' tally folded (ADR 0004) — then the metrics rollups are brought up to date, so the dashboard's
+figures are never older than one interval, and idle rate-limit keys and month-old sign-in attempts and codes are
+pruned (the one periodic job a deployment runs)."""
 
 import time
 
