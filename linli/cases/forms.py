@@ -102,6 +102,16 @@ class RateForm(DeskForm):
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class AnswerForm(DeskForm):
+    """The reporter's answer to a handler's question (their case is waiting for them), with photos if they help."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(label=_("Your answer"), max_length=2000,
+                           error_messages={"required": _("Write your answer.")},
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField()
+
+
 class CommentForm(DeskForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     public = forms.BooleanField(label=_("Shown to the reporter"), required=False, initial=True)

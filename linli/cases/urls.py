@@ -33,6 +33,7 @@ resident_urlpatterns = ([
     path("<int:pk>/", views.my_case, name="detail"),
     path("<int:pk>/me-too/", views.me_too, name="me_too"),
     path("<int:pk>/rate/", views.rate, name="rate"),
+    path("<int:pk>/answer/", views.answer, name="answer"),
 ], "mycases")
 
 photo_urlpatterns = [path("<str:token>/", views.photo, name="photo")]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from linli.accounts.selectors import resident_of
 from linli.cases import photo_links, selectors, services, workflow
 from linli.cases.forms import (
+    AnswerForm,
     CommentForm,
     MediationConcludeForm,
     MediationSessionForm,
@@ -131,7 +132,30 @@ def my_case(request, pk: int):
     return render(request, "cases/me_detail.html", {
         "case": case, "mine": mine, "timeline": selectors.case_timeline(case=case, public_only=True),
         "rate_form": RateForm(initial={"version": case.version}) if mine and case.state == State.RESOLVED else None,
+        "answer_form": (AnswerForm(initial={"version": case.version})
+                        if mine and case.state == State.WAITING_REPORTER else None),
     })
+
+
+@login_required
+@require_POST
+def answer(request, pk: int):
+    """The reporter answers the handler's question: the case goes back to the handler and its clocks run again."""
+    _resident(request)
+    case = selectors.resident_cases(user=request.user).filter(pk=pk, reporter_user=request.user).first()
+    if case is None:
+        raise Http404
+    form = AnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.case_transition(actor=request.user, case=case, action="answer", note=form.cleaned_data["note"],
+                                     photos=form.cleaned_data["photos"], expected_version=form.cleaned_data["version"])
+            messages.success(request, _("Thank you: your answer has gone to the person handling your case."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("mycases:detail", case.pk)
 
 
 @login_required

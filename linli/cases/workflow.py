@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.accounts.models import Role
 from linli.cases.models import LEVEL_ORDER, Level, State
@@ -111,7 +112,8 @@ def can_escalate(actor, case) -> bool:
 
 
 def can_feedback(actor, case) -> bool:
-    """The reporter (rating the result), staff recording a call or a verification, or Linli closing on its own."""
+    """The reporter (rating the result, answering a handler's question), staff recording what the reporter said
+    on a call or a verification, or Linli closing on its own."""
     if actor is None:
         return True
     if case.reporter_user_id and actor.pk == case.reporter_user_id:
@@ -149,6 +151,9 @@ TRANSITIONS: dict[str, Transition] = {
     "ask_reporter": Transition((S.IN_PROGRESS,), S.WAITING_REPORTER, can_handle, _("ask the reporter"),
                                note_required=True),
     "resume": Transition((S.WAITING_REPORTER,), S.IN_PROGRESS, can_handle, _("resume")),
+    # the reporter answers — on their phone, or staff write down what they said on a call — and the clocks run again
+    "answer": Transition((S.WAITING_REPORTER,), S.IN_PROGRESS, can_feedback, _("reporter's answer"),
+                         note_required=True),
     # 延期: a supervisor decides
     "request_postpone": Transition((S.IN_PROGRESS,), S.POSTPONE_REQUESTED, can_handle, _("ask for more time"),
                                    note_required=True),
@@ -168,7 +173,8 @@ TRANSITIONS: dict[str, Transition] = {
 
 #: Actions that are not transitions but still leave an event (they change no state).
 EVENT_ACTIONS = {
-    "submit": _("reported"),
+    # A context of its own: the bare word is also the label of the date a case was reported (上报时间).
+    "submit": pgettext_lazy("case event", "reported"),
     "me_too": _("me too"),
     "comment": _("comment"),
     "feedback": _("rated"),

@@ -91,7 +91,8 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
         body = note
     _notify(locked, kind=f"cases.{action}", title=title, body=body,
             users=[u for u in tell_users if u is not None and u != actor],
-            reporter=action not in INTERNAL_ACTIONS)
+            # the reporter is told of each step, but not of what they did themselves
+            reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == locked.reporter_user_id))
     _refresh(case, locked)
     return locked
 
@@ -206,6 +207,11 @@ def _fx_resume(case, *, actor, now, params, data, tell):
         _unpause(case, now)
 
 
+def _fx_answer(case, *, actor, now, params, data, tell):
+    _fx_resume(case, actor=actor, now=now, params=params, data=data, tell=tell)
+    tell.extend([case.assignee] if case.assignee_id else role_holders(case, case.assigned_role))
+
+
 def _workdays_param(params, default: int) -> int:
     try:
         n = int(params.get("workdays") or default)
@@ -271,6 +277,7 @@ def _fx_refer(case, *, actor, now, params, data, tell):
 EFFECTS = {
     "accept": _fx_accept, "reject": _fx_reject, "merge": _fx_merge, "dispatch": _fx_dispatch, "start": _fx_start,
     "return": _fx_return, "escalate": _fx_escalate, "ask_reporter": _fx_ask_reporter, "resume": _fx_resume,
+    "answer": _fx_answer,
     "request_postpone": _fx_request_postpone, "approve_postpone": _fx_approve_postpone,
     "deny_postpone": _fx_deny_postpone, "resolve": _fx_resolve, "close": _fx_close, "reopen": _fx_reopen,
     "refer": _fx_refer,

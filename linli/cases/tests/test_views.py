@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from linli.accounts.models import User
 from linli.cases.models import Case, Rating, State
@@ -95,6 +96,101 @@ def test_resident_rates_not_solved_needs_a_reason_then_reopens(client, resident_
                 {"rating": Rating.NOT_SATISFIED, "comment": "还在漏", "version": case.version})
     case.refresh_from_db()
     assert case.state == State.REOPENED and case.reopen_count == 1
+
+
+def test_resident_answers_the_handlers_question_and_the_clock_runs_again(client, resident_account, branch, steward,
+                                                                         reported_case, jpeg):
+    from linli.cases.services import case_transition
+    from linli.notify.models import Notification
+
+    user, resident = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                         channel="resident_app")
+    for action in ("accept", "dispatch"):
+        case = case_transition(actor=branch, case=case, action=action, note="ok")
+    case = case_transition(actor=steward, case=case, action="start")
+    case = case_transition(actor=steward, case=case, action="ask_reporter", note="漏水的是冷水管还是暖气管？")
+    due_while_waiting = case.resolution_due_at
+    client.force_login(user)
+    page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert 'data-testid="answer-form"' in page and "漏水的是冷水管还是暖气管？" in page
+    assert "办理时限暂停计算" in page  # the next step says the clock waits for them
+    # An empty answer is refused with a message naming the problem; nothing changes.
+    response = client.post(reverse("mycases:answer", args=[case.pk]), {"note": " ", "version": case.version},
+                           follow=True)
+    assert "请填写您的答复" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.WAITING_REPORTER
+    response = client.post(reverse("mycases:answer", args=[case.pk]),
+                           {"note": "是暖气管，阀门在厨房水槽下面", "version": case.version, "photos": [jpeg()]})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS and case.paused_at is None
+    assert case.resolution_due_at >= due_while_waiting  # the pause moved the deadline on, never back
+    event = case.events.order_by("-id").first()
+    assert (event.action, event.actor_id, event.note) == ("answer", user.pk, "是暖气管，阀门在厨房水槽下面")
+    assert event.attachments.count() == 1
+    assert Notification.objects.filter(recipient=steward, kind="cases.answer").exists()  # the handler is told
+    assert not Notification.objects.filter(recipient=user, kind="cases.answer").exists()  # not the one who wrote
+    page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert 'data-testid="answer-form"' not in page and 'data-action="answer"' in page
+    # Answering again (a stale page, a double tap) is refused clearly and changes nothing.
+    response = client.post(reverse("mycases:answer", args=[case.pk]), {"note": "再说一遍", "version": case.version - 1},
+                           follow=True)
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS and case.events.filter(action="answer").count() == 1
+    assert response.status_code == 200 and 'class="alert' in response.content.decode()
+
+
+def test_only_the_reporter_answers_and_only_while_asked(client, resident_account, branch, steward, reported_case):
+    from linli.cases.services import case_transition
+
+    user, resident = resident_account("2")
+    neighbour, _other = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                         channel="resident_app")
+    for action in ("accept", "dispatch"):
+        case = case_transition(actor=branch, case=case, action=action, note="ok")
+    case = case_transition(actor=steward, case=case, action="start")
+    client.force_login(user)
+    assert 'data-testid="answer-form"' not in client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    response = client.post(reverse("mycases:answer", args=[case.pk]), {"note": "没人问我", "version": case.version},
+                           follow=True)
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS and not case.events.filter(action="answer").exists()
+    assert 'class="alert' in response.content.decode()
+    case = case_transition(actor=steward, case=case, action="ask_reporter", note="请问几点在家？")
+    if neighbour.pk != user.pk:
+        client.force_login(neighbour)
+        assert client.post(reverse("mycases:answer", args=[case.pk]), {"note": "我来答"}).status_code == 404
+    client.force_login(steward)  # staff have no resident pages
+    assert client.post(reverse("mycases:answer", args=[case.pk]), {"note": "我来答"}).status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.state == State.WAITING_REPORTER
+
+
+def test_the_reporter_sees_what_happens_next(client, resident_account, branch, steward, reported_case):
+    from linli.cases.services import case_transition
+
+    user, resident = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                         channel="resident_app")
+    client.force_login(user)
+
+    def next_step():
+        page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+        return re.search(r'data-testid="next-step"[^>]*>(.*?)</div>', page, re.S).group(1)
+
+    assert "等待受理" in next_step() and localtime(case.response_due_at).strftime("%Y-%m-%d") in next_step()
+    case = case_transition(actor=branch, case=case, action="accept")
+    case = case_transition(actor=branch, case=case, action="dispatch", assignee=steward)
+    text = next_step()
+    assert case.get_assigned_role_display() in text and case.get_level_display() in text
+    assert localtime(case.resolution_due_at).strftime("%Y-%m-%d") in text
+    assert steward.username not in text and str(steward) not in text  # a role, never a member of staff by name
+    case = case_transition(actor=steward, case=case, action="start")
+    case = case_transition(actor=steward, case=case, action="resolve", note="换了阀门")
+    assert "请告诉我们问题是否解决" in next_step()
 
 
 def test_resident_cannot_open_someone_elses_case_nor_staff_pages(client, resident_account, reported_case):
