@@ -453,3 +453,59 @@ class History:
             services.case_verify(actor=desk, case=case, passed=True, at=t)
         else:
             services.feedback_record(actor=None, case=case, rating=Rating.BASIC, at=t, comment="返工后基本解决。")
+
+
+#: The demo residents' own reports, so that their phone pages show the loop from their side: (category, where —
+#: their unit or their building's stairwell, days ago, how far it has got, what they wrote).
+REPORTER_CASES = [
+    ("water", "unit", 63, "closed", "厨房水槽下面的水管接口渗水，柜子里都湿了。"),
+    ("facilities", "building", 4, "resolved", "单元门的门禁刷卡没反应，老人进出不方便。"),
+    ("water", "unit", 1, "asked", "卫生间墙角一直潮湿发霉，怀疑墙里的管子漏水。"),
+]
+
+
+@transaction.atomic
+def ensure_reporter_cases(compound: Place) -> int:
+    """The demo residents with an account get their own reports (:data:`REPORTER_CASES`): one closed and rated, one
+    resolved and waiting for their rating, one where the handler has asked them a question — each driven through
+    the services as in :class:`History`. Made once per account; returns how many cases were made."""
+    from linli.accounts.models import ResidentLink
+
+    users = ensure_handlers(compound)
+    history = History(compound, ensure_categories(), users)
+    made = 0
+    links = (ResidentLink.objects.filter(ended_at__isnull=True, resident__unit__compound=compound)
+             .select_related("user", "resident__unit__building").order_by("id"))
+    for link in links:
+        user, resident = link.user, link.resident
+        if Case.objects.filter(reporter_user=user).exists():
+            continue
+        with services.quiet():
+            for code, where, days, stage, text in REPORTER_CASES:
+                history_case(history, user, resident, code, where, days, stage, text)
+                made += 1
+    return made
+
+
+def history_case(history: History, user, resident, code: str, where: str, days: int, stage: str, text: str) -> Case:
+    """One of the resident's own reports, taken up to ``stage`` (closed, resolved or asked) in plausible steps."""
+    start = history.now - dt.timedelta(days=days, hours=3)
+    place, spot = (resident.unit, "") if where == "unit" else (resident.unit.building, Spot.STAIRWELL)
+    case = services.case_create(actor=user, category=history.categories[code], place=place, spot=spot,
+                                description=text, reporter=resident, reporter_user=user, at=start)
+    desk = history.grid_worker(place)
+    step = iter(dt.timedelta(hours=h) for h in (1, 2, 20, 44, 60))
+    services.case_transition(actor=desk, case=case, action="accept", at=start + next(step))
+    services.case_transition(actor=desk, case=case, action="dispatch", at=start + next(step))
+    handler = history.handler(case)
+    services.case_transition(actor=handler, case=case, action="start", at=start + next(step))
+    if stage == "asked":
+        services.case_transition(actor=handler, case=case, action="ask_reporter", at=start + dt.timedelta(hours=22),
+                                 note="明天上午九点到十一点您家里有人吗？我们上门看一下墙里的管子。")
+        return case
+    services.case_transition(actor=handler, case=case, action="resolve", at=start + next(step),
+                             note="已上门检修并更换损坏部件，请您确认。")
+    if stage == "closed":
+        services.feedback_record(actor=user, case=case, rating=Rating.SATISFIED, comment="师傅很负责，谢谢！",
+                                 at=start + next(step))
+    return case

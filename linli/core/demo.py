@@ -82,13 +82,16 @@ def ensure_demo(stdout=None) -> dict:
     from linli.cases.demo import ensure_cases_demo  # categories, routing, handlers, a year of cases (cases/demo.py)
 
     ensure_cases_demo(compound)
-    from linli.metrics.services import rollup_refresh  # so that the dashboard has figures from the first minute
-
-    rollup_refresh()
     document = {"users": users}
     from linli.accounts.demo import ensure_accounts_demo  # invitation codes, a resident account (accounts/demo.py)
 
     document["residents"] = ensure_accounts_demo(compound)
+    from linli.cases.demo import ensure_reporter_cases  # that resident's own reports, at every step (cases/demo.py)
+
+    ensure_reporter_cases(compound)
+    from linli.metrics.services import rollup_refresh  # so that the dashboard has figures from the first minute
+
+    rollup_refresh()
     from linli.open311.services import ensure_open311_demo  # the demo's Open311 key (linli/open311/services.py)
 
     document["open311_api_key"] = ensure_open311_demo(path=path)

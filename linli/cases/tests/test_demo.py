@@ -1,0 +1,31 @@
+"""The demo's resident finds their own reports at every step of the loop on their phone pages."""
+
+import pytest
+from django.urls import reverse
+
+from linli.cases import selectors
+from linli.cases.demo import REPORTER_CASES, ensure_reporter_cases
+from linli.cases.models import State
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_demo_resident_has_a_closed_a_resolved_and_an_asked_report_once(client, demo, resident_account):
+    # The demo's own resident (building 2) got theirs with the demo; a neighbour who signs up later gets theirs
+    # when the demo is loaded again.
+    first = selectors.resident_cases(user=resident_account("2")[0])
+    assert sorted(first.values_list("state", flat=True)) == sorted([State.CLOSED, State.RESOLVED,
+                                                                    State.WAITING_REPORTER])
+    user, resident = resident_account("7")
+    assert ensure_reporter_cases(demo) == len(REPORTER_CASES)
+    assert ensure_reporter_cases(demo) == 0  # made once
+    cases = list(selectors.resident_cases(user=user).order_by("created_at"))
+    assert [c.state for c in cases] == [State.CLOSED, State.RESOLVED, State.WAITING_REPORTER]
+    assert {c.place_id for c in cases} <= {resident.unit_id, resident.unit.building_id}
+    assert all(c.reporter_user_id == user.pk for c in cases)
+    client.force_login(user)
+    assert all(c.number in client.get(reverse("mycases:list")).content.decode() for c in cases)
+    asked = client.get(reverse("mycases:detail", args=[cases[2].pk])).content.decode()
+    assert 'data-testid="answer-form"' in asked
+    resolved = client.get(reverse("mycases:detail", args=[cases[1].pk])).content.decode()
+    assert 'data-testid="rate-form"' in resolved
