@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from linli.accounts.selectors import resident_of
@@ -38,9 +39,12 @@ from linli.core.scope import scope_paths, scope_q
 from linli.places import selectors as places
 from linli.places.models import Place, PlaceKind
 
+#: Lazy: the labels are read per request, in the language of that request (a plain gettext here would keep the
+#: language of whichever request first imported this module).
 QUEUE_LABELS = {
-    "mine": _("Mine"), "new": _("To triage"), "team": _("My team's"), "overdue": _("Overdue"),
-    "awaiting_feedback": _("Awaiting feedback"), "escalated": _("Escalated to us"), "all": _("All"),
+    "mine": gettext_lazy("Mine"), "new": gettext_lazy("To triage"), "team": gettext_lazy("My team's"),
+    "overdue": gettext_lazy("Overdue"), "awaiting_feedback": gettext_lazy("Awaiting feedback"),
+    "escalated": gettext_lazy("Escalated to us"), "all": gettext_lazy("All"),
 }
 #: Actions offered in bulk on a queue.
 BULK_ACTIONS = ["accept", "dispatch", "approve_postpone", "close"]

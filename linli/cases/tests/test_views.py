@@ -224,6 +224,15 @@ def test_queue_lists_cases_in_scope_with_bounded_queries(client_for, grid1, repo
         client.get(reverse("cases:queue_named", args=["new"]))
 
 
+def test_the_queue_tabs_speak_the_language_of_each_request(client_for, grid1):
+    client = client_for(grid1)
+    for query, label, other in (("", "待受理", "To triage"), ("?lang=en", "To triage", "待受理"),
+                                ("?lang=zh-hans", "待受理", "To triage")):
+        page = client.get(reverse("cases:queue") + query).content.decode()
+        tabs = re.search(r'<ul class="nav nav-tabs.*?</ul>', page, re.S).group(0)
+        assert label in tabs and other not in tabs, query
+
+
 def test_out_of_scope_case_answers_404_on_every_staff_view(client_for, grid1, reported_case):
     case = reported_case("6")
     client = client_for(grid1)
