@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role
@@ -264,7 +264,13 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
 
 
 def _title_for(category: Category, place: Place, spot: str) -> str:
-    where = dict(Case._meta.get_field("spot").choices).get(spot) if spot else place.name
+    """The stored title, in the register's language (Chinese) whatever the language of the person reporting: the
+    category's Chinese name, and the spot's label read in Chinese (not in the request's language)."""
+    if spot:
+        with translation.override("zh-hans"):
+            where = str(dict(Case._meta.get_field("spot").choices).get(spot))
+    else:
+        where = place.name
     return f"{category.name_zh} · {where}"[:120]
 
 

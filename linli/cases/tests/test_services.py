@@ -343,3 +343,15 @@ def test_only_a_community_secretary_or_above_changes_the_holiday_schedule(grid1,
     assert not WorkdayOverride.objects.filter(date=dt.date(2027, 1, 1)).exists()
     workday_override_set(actor=secretary, date=dt.date(2027, 1, 1), is_workday=False, note="元旦")
     assert WorkdayOverride.objects.filter(date=dt.date(2027, 1, 1), is_workday=False).exists()
+
+
+def test_the_stored_title_is_in_the_registers_language_whoever_reports(new_case, demo, branch):
+    from django.utils import translation
+
+    from linli.cases.models import Spot
+
+    with translation.override("en"):
+        case = new_case(place=demo, spot=Spot.GARDEN, actor=branch)
+    with translation.override("zh-hans"):
+        label = str(Spot.GARDEN.label)
+    assert case.title.endswith(f" · {label}") and case.title.startswith(case.category.name_zh)
