@@ -62,3 +62,23 @@ def test_resident_signs_in_with_a_code_and_sees_only_their_household(page_at):
     page.goto("/")
     assert page.url.endswith("/me/")
     assert not refused, refused  # nothing the pages do is blocked by the Content-Security-Policy
+
+    # Their own reports: the one where the handler has a question for them is answered from the phone, and goes
+    # back to the handler with the clock running again.
+    from linli.cases.models import Case, State
+
+    asked = Case.objects.get(reporter_user__resident_links__resident=me, state=State.WAITING_REPORTER)
+    question = asked.events.get(action="ask_reporter").note
+    page.goto("/me/cases/")
+    page.locator(f'a[href="/me/cases/{asked.pk}/"]').first.click()
+    page.wait_for_url(f"**/me/cases/{asked.pk}/")
+    assert question in page.locator('[data-testid="timeline"]').inner_text()
+    assert "答复" in page.locator('[data-testid="next-step"]').inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator('[data-testid="answer-form"] textarea').fill("明天上午在家，请九点以后来。")
+    page.locator('[data-testid="answer-form"] button[type=submit]').click()
+    page.wait_for_selector('[data-testid="state"][data-state="in_progress"]')
+    assert "明天上午在家" in page.locator('[data-testid="timeline"] [data-action="answer"]').inner_text()
+    assert page.locator('[data-testid="answer-form"]').count() == 0
+    asked.refresh_from_db()
+    assert asked.state == State.IN_PROGRESS and asked.paused_at is None
