@@ -133,11 +133,14 @@ def my_case(request, pk: int):
     if case is None:
         raise Http404
     mine = case.reporter_user_id == request.user.pk
+    timeline = selectors.case_timeline(case=case, public_only=True)
+    asked = mine and case.state == State.WAITING_REPORTER
     return render(request, "cases/me_detail.html", {
-        "case": case, "mine": mine, "timeline": selectors.case_timeline(case=case, public_only=True),
+        "case": case, "mine": mine, "timeline": timeline,
+        # the question they are to answer, shown above the answer box (the timeline has it too, further down)
+        "question": next((e.note for e in reversed(timeline) if e.action == "ask_reporter"), "") if asked else "",
         "rate_form": RateForm(initial={"version": case.version}) if mine and case.state == State.RESOLVED else None,
-        "answer_form": (AnswerForm(initial={"version": case.version})
-                        if mine and case.state == State.WAITING_REPORTER else None),
+        "answer_form": AnswerForm(initial={"version": case.version}) if asked else None,
     })
 
 

@@ -113,7 +113,9 @@ def test_resident_answers_the_handlers_question_and_the_clock_runs_again(client,
     due_while_waiting = case.resolution_due_at
     client.force_login(user)
     page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
-    assert 'data-testid="answer-form"' in page and "漏水的是冷水管还是暖气管？" in page
+    assert 'data-testid="answer-form"' in page
+    question = re.search(r'data-testid="question".*?</div></div>', page, re.S).group(0)
+    assert "漏水的是冷水管还是暖气管？" in question  # the question stands above the answer box
     assert "办理时限暂停计算" in page  # the next step says the clock waits for them
     # An empty answer is refused with a message naming the problem; nothing changes.
     response = client.post(reverse("mycases:answer", args=[case.pk]), {"note": " ", "version": case.version},
