@@ -266,11 +266,12 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
 def _title_for(category: Category, place: Place, spot: str) -> str:
     """The stored title, in the register's language (Chinese) whatever the language of the person reporting: the
     category's Chinese name, and the spot's label read in Chinese (not in the request's language)."""
+    where = place.name
     if spot:
         with translation.override("zh-hans"):
-            where = str(dict(Case._meta.get_field("spot").choices).get(spot))
-    else:
-        where = place.name
+            label = str(dict(Case._meta.get_field("spot").choices).get(spot))
+        # a spot of the compound needs no compound name; a building's stairwell needs the building's
+        where = label if place.kind == PlaceKind.COMPOUND else f"{place.name} {label}"
     return f"{category.name_zh} · {where}"[:120]
 
 

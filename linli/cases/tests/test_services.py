@@ -354,4 +354,9 @@ def test_the_stored_title_is_in_the_registers_language_whoever_reports(new_case,
         case = new_case(place=demo, spot=Spot.GARDEN, actor=branch)
     with translation.override("zh-hans"):
         label = str(Spot.GARDEN.label)
-    assert case.title.endswith(f" · {label}") and case.title.startswith(case.category.name_zh)
+    assert case.title == f"{case.category.name_zh} · {label}"
+    building = demo.children.get(code="1")
+    with translation.override("en"):
+        stairs = new_case(place=building, spot=Spot.STAIRWELL, actor=branch)
+    with translation.override("zh-hans"):
+        assert stairs.title == f"{case.category.name_zh} · {building.name} {Spot.STAIRWELL.label}"  # which building
