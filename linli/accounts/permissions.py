@@ -257,6 +257,8 @@ NOT_IN_THE_MATRIX = {
     "mycases:me_too": "resident self: joins a case of their own compound (cases/tests/test_views.py)",
     "mycases:rate": "resident self: rates their own case (cases/tests/test_views.py)",
     "mycases:answer": "resident self: answers a question on their own case (cases/tests/test_views.py)",
+    "mymessages:list": "resident self: their own messages (cases/tests/test_views.py)",
+    "mymessages:mark_read": "resident self: marks only their own messages read (cases/tests/test_views.py)",
     # a case's photo: the signed link is the permission, given only by pages and answers within the reader's scope
     "photo": "signed link: one photo, 12 hours; anything else 404 (cases/tests/test_photo_links.py)",
     # Open311 GeoReport v2: authenticated by its own API key, not by a role (open311/tests)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts import selectors, services
 from linli.core.crypto import keyed_hash, mask_phone
 from linli.core.errors import ApplicationError
+from linli.notify.selectors import unread_count
 
 BACKEND = "linli.accounts.backends.LockoutModelBackend"
 PHONE_SESSION_KEY = "linli_signin_phone"  # the keyed hash and the masked number, never the number itself
@@ -94,6 +95,7 @@ def home(request):
         "resident": resident,
         "members": selectors.household_members(resident=resident),
         "looks": selectors.who_looked(resident=resident),
+        "unread": unread_count(user=request.user),
     })
 
 

@@ -1,3 +1,6 @@
+"""Staff inboxes at ``/notifications/`` (:data:`urlpatterns`); a resident's messages at ``/me/messages/``
+(:data:`resident_urlpatterns`, namespace ``mymessages``: a resident account may open only ``/me/``)."""
+
 from django.urls import path
 
 from linli.notify import views
@@ -8,3 +11,8 @@ urlpatterns = [
     path("read/", views.mark_read, name="mark_read"),
     path("outbox/", views.outbox, name="outbox"),
 ]
+
+resident_urlpatterns = ([
+    path("", views.my_messages, name="list"),
+    path("read/", views.my_messages_read, name="mark_read"),
+], "mymessages")

@@ -19,12 +19,35 @@ def inbox(request):
 
 
 @login_required
+def my_messages(request):
+    """A resident's messages on their phone, in the resident's pages: each step of their reports, newest first,
+    each linked to their own page of the case."""
+    if not getattr(request.user, "is_resident", False):
+        raise Http404
+    page = paginate(request, selectors.notification_list(user=request.user))
+    return render(request, "notify/me_inbox.html", {"page": page})
+
+
+@login_required
 @require_POST
-def mark_read(request):
+def my_messages_read(request):
+    if not getattr(request.user, "is_resident", False):
+        raise Http404
+    _mark_read(request)
+    return redirect("mymessages:list")
+
+
+def _mark_read(request) -> None:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
     if request.POST.get("all"):
         ids = list(selectors.notification_list(user=request.user, unread_only=True).values_list("pk", flat=True))
     services.notification_mark_read(user=request.user, notification_ids=ids)
+
+
+@login_required
+@require_POST
+def mark_read(request):
+    _mark_read(request)
     return redirect("notify:inbox")
 
 

@@ -200,14 +200,15 @@ def task_row(task, kwargs: dict):
 
 def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool) -> None:
     """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account."""
-    from linli.notify.services import notification_send_many, outbound_send
+    from linli.notify.services import notification_send, notification_send_many, outbound_send
 
-    recipients = [u for u in users if u is not None]
-    if reporter and case.reporter_user_id:
-        recipients.append(case.reporter_user)
+    recipients = [u for u in users if u is not None and u.pk != case.reporter_user_id]
     if recipients:
         notification_send_many(recipients=recipients, kind=kind, title=title, body=body, url=case_url(case),
                                place_path=case.path)
+    if reporter and case.reporter_user_id:  # a resident account: the link is to their own page of the case
+        notification_send(recipient=case.reporter_user, kind=kind, title=title, body=body,
+                          url=reverse("mycases:detail", args=[case.pk]), place_path=case.path)
     if reporter and not case.reporter_user_id:
         encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
         if encrypted:

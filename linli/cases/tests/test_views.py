@@ -144,6 +144,34 @@ def test_resident_answers_the_handlers_question_and_the_clock_runs_again(client,
     assert response.status_code == 200 and 'class="alert' in response.content.decode()
 
 
+def test_the_reporter_is_told_of_each_step_in_messages_that_lead_to_their_own_page(client, resident_account, branch,
+                                                                                  steward, reported_case):
+    from linli.cases.services import case_transition
+
+    user, resident = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                         channel="resident_app")
+    case = case_transition(actor=branch, case=case, action="accept")
+    case = case_transition(actor=branch, case=case, action="dispatch", assignee=steward)
+    client.force_login(user)
+    home = client.get(reverse("me:home")).content.decode()
+    unread = int(re.search(r'data-testid="unread">(\d+)<', home).group(1))
+    assert unread >= 2  # accepted, dispatched
+    page = client.get(reverse("mymessages:list")).content.decode()
+    assert 'class="navbar-nav' not in page  # the resident's layout, not the staff menu
+    mine = reverse("mycases:detail", args=[case.pk])
+    assert f'href="{mine}"' in page and f'href="{reverse("cases:detail", args=[case.pk])}"' not in page
+    assert case.number in page
+    assert client.get(mine).status_code == 200  # the link works for them
+    client.post(reverse("mymessages:mark_read"), {"all": "1"})
+    assert 'data-testid="unread"' not in client.get(reverse("me:home")).content.decode()
+    assert client.get(reverse("notify:inbox")).status_code == 404  # the staff inbox is not theirs
+    # Staff told of the same step keep their own link.
+    client.force_login(steward)
+    assert f'href="{reverse("cases:detail", args=[case.pk])}"' in client.get(reverse("notify:inbox")).content.decode()
+    assert client.get(reverse("mymessages:list")).status_code == 404  # and the residents' pages are not staff's
+
+
 def test_only_the_reporter_answers_and_only_while_asked(client, resident_account, branch, steward, reported_case):
     from linli.cases.services import case_transition
 
