@@ -11,7 +11,9 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.accounts.models import Role, RoleAssignment, User
 from linli.accounts.services import role_grant, user_create
@@ -481,10 +483,29 @@ def ensure_reporter_cases(compound: Place) -> int:
         if Case.objects.filter(reporter_user=user).exists():
             continue
         with services.quiet():
-            for code, where, days, stage, text in REPORTER_CASES:
-                history_case(history, user, resident, code, where, days, stage, text)
-                made += 1
+            cases = [history_case(history, user, resident, *row) for row in REPORTER_CASES]
+        made += len(cases)
+        _reporter_messages(user, cases, history.now)
     return made
+
+
+def _reporter_messages(user, cases: list[Case], now: dt.datetime) -> None:
+    """The messages the resident was sent for each step of their reports (the history is made quietly, so it told
+    nobody): dated when each step happened, those older than a day already read."""
+    from linli.notify.models import Notification
+
+    rows = []
+    for case in cases:
+        url = reverse("mycases:detail", args=[case.pk])
+        for event in case.events.filter(public=True, to_state__gt="").exclude(actor=user).order_by("at", "id"):
+            title = _("Case %(number)s: %(state)s") % {"number": case.number, "state": State(event.to_state).label}
+            rows.append(Notification(recipient=user, kind=f"cases.{event.action}", title=str(title),
+                                     body=event.note, url=url, place_path=case.path))
+            rows[-1].at = event.at
+    made = Notification.objects.bulk_create(rows)
+    for row in made:  # auto_now_add set "now": put each message at its step's time
+        Notification.objects.filter(pk=row.pk).update(
+            created_at=row.at, read_at=row.at + dt.timedelta(hours=2) if row.at < now - dt.timedelta(days=1) else None)
 
 
 def history_case(history: History, user, resident, code: str, where: str, days: int, stage: str, text: str) -> Case:

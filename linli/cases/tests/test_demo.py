@@ -6,6 +6,7 @@ from django.urls import reverse
 from linli.cases import selectors
 from linli.cases.demo import REPORTER_CASES, ensure_reporter_cases
 from linli.cases.models import State
+from linli.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +30,12 @@ def test_a_demo_resident_has_a_closed_a_resolved_and_an_asked_report_once(client
     assert 'data-testid="answer-form"' in asked
     resolved = client.get(reverse("mycases:detail", args=[cases[1].pk])).content.decode()
     assert 'data-testid="rate-form"' in resolved
+    # Their messages tell each step, newest first, dated when it happened; the recent ones are still unread.
+    messages = list(Notification.objects.filter(recipient=user))
+    assert {m.url for m in messages} == {reverse("mycases:detail", args=[c.pk]) for c in cases}
+    assert cases[2].number in messages[0].title and messages[0].kind == "cases.ask_reporter"  # the newest step
+    assert [m.created_at for m in messages] == sorted((m.created_at for m in messages), reverse=True)
+    assert all(m.read_at for m in messages if m.url == reverse("mycases:detail", args=[cases[0].pk]))
+    assert any(m.read_at is None for m in messages)
+    page = client.get(reverse("mymessages:list")).content.decode()
+    assert cases[2].number in page and cases[0].number in page
