@@ -499,8 +499,10 @@ def _reporter_messages(user, cases: list[Case], now: dt.datetime) -> None:
         url = reverse("mycases:detail", args=[case.pk])
         for event in case.events.filter(public=True, to_state__gt="").exclude(actor=user).order_by("at", "id"):
             title = _("Case %(number)s: %(state)s") % {"number": case.number, "state": State(event.to_state).label}
+            body = _("The result has been reported. Are you satisfied? Please rate it.") if (
+                event.action == "resolve") else event.note  # what the reporter is sent (services.transitions._tell)
             rows.append(Notification(recipient=user, kind=f"cases.{event.action}", title=str(title),
-                                     body=event.note, url=url, place_path=case.path))
+                                     body=str(body), url=url, place_path=case.path))
             rows[-1].at = event.at
     made = Notification.objects.bulk_create(rows)
     for row in made:  # auto_now_add set "now": put each message at its step's time

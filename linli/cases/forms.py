@@ -79,7 +79,7 @@ class TransitionForm(DeskForm):
     level = forms.ChoiceField(label=_("Level"), choices=[("", "—")] + list(Level.choices), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[("", _("By the routing rules"))] + list(Role.choices),
                              required=False)
-    assignee = forms.IntegerField(required=False)
+    assignee = forms.IntegerField(label=_("Handler"), required=False)
     into = forms.CharField(label=_("Merge into case number"), max_length=32, required=False)
     workdays = forms.IntegerField(label=_("Working days"), min_value=1, max_value=60, required=False)
     referred_to = forms.ChoiceField(label=_("Referred to"), choices=[("", "—")] + list(Referral.choices),
@@ -90,7 +90,8 @@ class TransitionForm(DeskForm):
 class VerifyForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     passed = forms.TypedChoiceField(label=_("Result on the spot"), coerce=lambda v: v == "1",
-                                    choices=[("1", _("Solved")), ("0", _("Not solved"))])
+                                    choices=[("1", _("Solved")), ("0", _("Not solved"))], widget=forms.RadioSelect,
+                                    error_messages={"required": _("Choose whether it is solved.")})
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photos = PhotosField()
 

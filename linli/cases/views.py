@@ -33,7 +33,7 @@ from linli.cases.forms import (
 )
 from linli.cases.models import Case, Category, Channel, MediationOutcome, State
 from linli.core.errors import ApplicationError
-from linli.core.forms import error_to_form, submit
+from linli.core.forms import error_to_form, errors_text, submit
 from linli.core.pagination import paginate
 from linli.core.scope import scope_paths, scope_q
 from linli.places import selectors as places
@@ -161,7 +161,7 @@ def answer(request, pk: int):
         except ApplicationError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
     return redirect("mycases:detail", case.pk)
 
 
@@ -239,13 +239,20 @@ def _case_context(request, case, **forms):
             (a, workflow.action_label(a), workflow.TRANSITIONS[a].note_required) for a in actions],
         "form": forms.get("form") or TransitionForm(initial={"version": case.version}),
         "failed_action": forms.get("failed_action"),
-        "verify_form": VerifyForm(initial={"version": case.version}) if (
+        "verify_form": (forms.get("verify_form") or VerifyForm(initial={"version": case.version})) if (
             case.state == State.RESOLVED and workflow.can_triage(user, case)) else None,
+        "requested_workdays": _requested_workdays(case) if case.state == State.POSTPONE_REQUESTED else None,
         "comment_form": CommentForm(initial={"public": True}),
         "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
         "can_mediate": workflow.can_start_mediation(request.user, case),
         "handlers": _handlers(case),
     }
+
+
+def _requested_workdays(case) -> int | None:
+    """The working days the handler asked for (the approver's form starts from them)."""
+    asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
+    return asked.data.get("workdays") if asked else None
 
 
 def _handlers(case) -> list[tuple[str, list[tuple[int, str]]]]:
@@ -296,10 +303,20 @@ def transition(request, pk: int, action: str):
                 error_to_form(form, exc)
             else:
                 messages.success(request, _("Done: %(action)s.") % {"action": workflow.action_label(action)})
-                return redirect("cases:detail", case.pk)
+                return _after_change(request, user, case)
     case.refresh_from_db()
     return render(request, "cases/case_detail.html", _case_context(request, case, form=form, failed_action=action),
                   status=400)
+
+
+def _after_change(request, user, case):
+    """Back to the case after a change, or to the queue when the change took it out of the actor's sight (escalated
+    above their level, dispatched away): a page they may not see would only answer 404."""
+    case.refresh_from_db()
+    if selectors.can_see(user, case):
+        return redirect("cases:detail", case.pk)
+    messages.info(request, _("Case %(number)s is out of your hands now.") % {"number": case.number})
+    return redirect("cases:queue")
 
 
 @login_required
@@ -308,17 +325,13 @@ def verify(request, pk: int):
     user = _staff(request)
     case = selectors.get_case_for_user(user=user, pk=pk)
     form = VerifyForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-        return redirect("cases:detail", case.pk)
-    d = form.cleaned_data
-    try:
-        services.case_verify(actor=user, case=case, passed=d["passed"], note=d["note"], photos=d["photos"],
-                             expected_version=d["version"])
+    ok, _done = submit(form, lambda d: services.case_verify(actor=user, case=case, passed=d["passed"], note=d["note"],
+                                                            photos=d["photos"], expected_version=d["version"]))
+    if ok:
         messages.success(request, _("Verification recorded."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:detail", case.pk)
+        return _after_change(request, user, case)
+    case.refresh_from_db()  # what they typed comes back with what is wrong, on the case as it is now
+    return render(request, "cases/case_detail.html", _case_context(request, case, verify_form=form), status=400)
 
 
 @login_required
@@ -334,7 +347,7 @@ def comment(request, pk: int):
         except ApplicationError as exc:
             messages.error(request, exc.message)
     else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
     return redirect("cases:detail", case.pk)
 
 
@@ -390,10 +403,10 @@ def _building_choices(user) -> dict:
 # --- mediation ------------------------------------------------------------------------------------------------------
 
 def _parties(text: str) -> list[dict]:
-    """One party a line, "name, side"."""
+    """One party a line, "name, side" — the comma typed on a Chinese keyboard (，) or not."""
     parties = []
     for line in text.splitlines():
-        name, _sep, side = line.partition(",")
+        name, _sep, side = line.replace("，", ",").partition(",")
         if name.strip():
             parties.append({"name": name.strip(), "side": side.strip()})
     return parties

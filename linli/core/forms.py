@@ -29,6 +29,20 @@ class DeskForm(forms.Form):
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
 
+def errors_text(form: forms.Form) -> str:
+    """A form's errors as one message for the top of a page, each named by its field's label ("工作日：…"), so that
+    a stock message such as "This field is required." still says which field."""
+    from django.utils.translation import gettext as _
+
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        for error in errors:
+            parts.append(_("%(field)s: %(error)s") % {"field": field.label, "error": error}
+                         if field is not None and field.label else str(error))
+    return " ".join(parts)
+
+
 def error_to_form(form: forms.Form, exc, aliases: dict[str, str] | None = None) -> None:
     """Put a service's ApplicationError on the form: on its field when the form has one (``aliases`` maps a
     service's field name to the form's), else above the form."""

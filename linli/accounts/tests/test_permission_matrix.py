@@ -230,7 +230,7 @@ CALLS = {
     ("cases:new", "POST"): Call(ok(400), data={}),  # the form comes back with its errors
     ("cases:detail", "GET"): Call(ok(200)),
     ("cases:transition", "POST"): Call(ok(400), data={}, kwargs=lambda o: {"pk": o.pk, "action": "accept"}),
-    ("cases:verify", "POST"): Call(ok(302), data={}),
+    ("cases:verify", "POST"): Call(ok(400), data={}),  # the form comes back with its errors
     ("cases:comment", "POST"): Call(ok(302), data={}),
     ("cases:mediation_start", "GET"): Call(ok(200)),
     ("cases:mediation_start", "POST"): Call(ok(400), data={"parties": ""}),

@@ -32,8 +32,8 @@ def _stale_message(case: Case, action: str) -> str:
     if last is None:
         return _("This case was changed by someone else; reload it.")
     who = str(last.actor) if last.actor_id else _("Linli")
-    return _("This case was already %(action)s by %(who)s at %(time)s (it is now “%(state)s”); nothing was "
-             "changed.") % {"action": workflow.action_label(last.action), "who": who,
+    return _("Someone acted first: %(who)s took the step “%(action)s” at %(time)s (the case is now “%(state)s”); "
+             "nothing was changed.") % {"action": workflow.action_label(last.action), "who": who,
                             "time": timezone.localtime(last.at).strftime("%H:%M"),
                             "state": State(case.state).label}
 
@@ -84,17 +84,33 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
         event.save(update_fields=["data"])
     audit(actor=actor, action=f"cases.{action}", target=locked, place_path=locked.path,
           data={"from": from_state, "to": locked.state, **{k: v for k, v in data.items() if k != "note"}})
-    title = _("Case %(number)s: %(state)s") % {"number": locked.number, "state": State(locked.state).label}
-    if action == "resolve" and not locked.is_staff_found:
-        body = _("The result has been reported. Are you satisfied? Please rate it.")
-    else:
-        body = note
-    _notify(locked, kind=f"cases.{action}", title=title, body=body,
-            users=[u for u in tell_users if u is not None and u != actor],
-            # the reporter is told of each step, but not of what they did themselves
-            reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == locked.reporter_user_id))
+    _tell(locked, action=action, actor=actor, note=note, data=data,
+          users=[u for u in tell_users if u is not None and u != actor])
     _refresh(case, locked)
     return locked
+
+
+#: Actions that leave a case "in progress" again: the state alone would not tell anyone what happened.
+BACK_IN_PROGRESS = {"approve_postpone", "deny_postpone", "answer", "resume"}
+
+
+def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list) -> None:
+    """Who hears of a step, and in what words: staff get the note (and, for more time, how much and until when);
+    the reporter — told of each public step, but not of what they did themselves — gets the request to rate a
+    result, not staff."""
+    label = workflow.TRANSITIONS[action].label if action in BACK_IN_PROGRESS else State(case.state).label
+    title = _("Case %(number)s: %(state)s") % {"number": case.number, "state": label}
+    body = note
+    if action == "approve_postpone":
+        granted = _("%(n)s more working days: now due %(due)s.") % {
+            "n": data["workdays"], "due": timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d")}
+        body = f"{granted} {note}".strip()
+    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users)
+    if action in INTERNAL_ACTIONS or (actor is not None and actor.pk == case.reporter_user_id):
+        return
+    if action == "resolve" and not case.is_staff_found:
+        body = _("The result has been reported. Are you satisfied? Please rate it.")
+    _notify(case, kind=f"cases.{action}", title=title, body=body, reporter=True)
 
 
 def _fx_accept(case, *, actor, now, params, data, tell):

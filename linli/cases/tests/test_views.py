@@ -401,9 +401,10 @@ def test_mediation_pages(client_for, branch, grid2, reported_case):
     assert client_for(grid2).get(reverse("cases:mediation_start", args=[case.pk])).status_code == 404
     client = client_for(branch)
     client.post(reverse("cases:mediation_start", args=[case.pk]),
-                {"peacemaker": peacemaker.pk, "parties": "张三, 楼上\n李四, 楼下"})
+                {"peacemaker": peacemaker.pk, "parties": "张三, 楼上\n李四，楼下"})  # either comma
     mediation = case.__class__.objects.get(pk=case.pk).mediation
     assert mediation.case.state == "dispatched" and mediation.case.assignee == peacemaker  # sent with it
+    assert [(p.name, p.side) for p in mediation.parties.order_by("id")] == [("张三", "楼上"), ("李四", "楼下")]
     url = reverse("cases:mediation", args=[mediation.pk])
     assert client_for(grid2).get(url).status_code == 404
     client = client_for(peacemaker)

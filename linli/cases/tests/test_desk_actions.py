@@ -1,0 +1,95 @@
+"""The staff desk's action forms as a person uses them: what was typed survives a refusal, errors name their field,
+a verification can be recorded, a change that takes the case away lands somewhere useful, and each person hears of
+a step in words meant for them."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils.timezone import localtime
+
+from linli.cases import services
+from linli.cases.models import State
+from linli.notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_refused_action_keeps_what_was_typed_and_names_the_field(client_for, steward, in_progress):
+    case = in_progress()
+    client = client_for(steward)
+    response = client.post(reverse("cases:transition", args=[case.pk, "request_postpone"]),
+                           {"version": case.version, "workdays": "9999", "note": "等待电梯厂家配件"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(r'data-testid="form-errors">(.*?)</div>\s*(?:<h2|<details)', html, re.S).group(1)
+    assert "工作日：" in errors  # the field is named, not only "ensure this value…"
+    card = re.search(r'<details class="card mb-2" data-action="request_postpone" open>(.*?)</details>', html, re.S)
+    assert card, "the refused action's card stays open"
+    assert "等待电梯厂家配件</textarea>" in card.group(1) and 'value="9999"' in card.group(1)
+    case.refresh_from_db()
+    assert case.state == State.IN_PROGRESS
+
+
+def test_more_time_shows_how_much_and_the_approver_starts_from_the_request(client_for, steward, branch, in_progress):
+    case = in_progress()
+    client_for(steward).post(reverse("cases:transition", args=[case.pk, "request_postpone"]),
+                             {"version": case.version, "workdays": "4", "note": "等待电梯厂家配件"})
+    case.refresh_from_db()
+    page = client_for(branch).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "4 个工作日" in page  # on the request in the timeline
+    approve = re.search(r'data-action="approve_postpone".*?</details>', page, re.S).group(0)
+    assert 'name="workdays" id="workdays-approve_postpone" value="4"' in approve
+    client_for(branch).post(reverse("cases:transition", args=[case.pk, "approve_postpone"]),
+                            {"version": case.version, "workdays": "4"})
+    case.refresh_from_db()
+    told = Notification.objects.filter(recipient=steward, kind="cases.approve_postpone").get()
+    assert "批准延期" in told.title  # not just "in progress", which a refusal would say too
+    assert "延长 4 个工作日" in told.body and localtime(case.resolution_due_at).strftime("%Y-%m-%d") in told.body
+
+
+def test_a_verification_on_the_spot_is_recorded_and_a_refused_one_keeps_the_note(client_for, grid1, steward,
+                                                                                 new_case):
+    case = new_case(channel="patrol", reporter_name="")  # found on a patrol: staff verify it
+    services.case_transition(actor=grid1, case=case, action="dispatch", role="property_steward", assignee=steward)
+    case.refresh_from_db()
+    services.case_transition(actor=steward, case=case, action="start")
+    services.case_transition(actor=steward, case=case, action="resolve", note="已清理")
+    case.refresh_from_db()
+    client = client_for(grid1)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    verify = re.search(r'data-testid="verify">(.*?)</form>', page, re.S).group(1)
+    assert verify.count('type="radio" name="passed"') == 2  # a real choice of solved / not solved
+    response = client.post(reverse("cases:verify", args=[case.pk]), {"version": case.version, "note": "已复查"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "请选择是否已解决" in html and "已复查</textarea>" in html
+    response = client.post(reverse("cases:verify", args=[case.pk]),
+                           {"version": case.version, "passed": "1", "note": "已复查"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.CLOSED
+
+
+def test_escalating_out_of_ones_sight_lands_on_the_queue_with_a_word(client_for, steward, in_progress):
+    case = in_progress()
+    response = client_for(steward).post(reverse("cases:transition", args=[case.pk, "escalate"]),
+                                        {"version": case.version, "note": "需要社区协调"}, follow=True)
+    case.refresh_from_db()
+    assert case.state == State.ESCALATED
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("cases:queue")
+    assert f"工单 {case.number} 已不在您的处理范围内" in response.content.decode()
+
+
+def test_staff_hear_the_result_and_only_the_reporter_is_asked_to_rate(client, resident_account, branch, steward,
+                                                                      reported_case):
+    user, resident = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                         channel="resident_app")
+    for action in ("accept", "dispatch"):
+        case = services.case_transition(actor=branch, case=case, action=action, note="ok")
+    case = services.case_transition(actor=steward, case=case, action="start")
+    services.case_transition(actor=steward, case=case, action="resolve", note="更换了单元门禁读卡器")
+    to_reporter = Notification.objects.get(recipient=user, kind="cases.resolve", title__contains=case.number)
+    assert "满意" in to_reporter.body
+    to_staff = Notification.objects.filter(kind="cases.resolve", title__contains=case.number).exclude(recipient=user)
+    assert to_staff.exists() and all(n.body == "更换了单元门禁读卡器" for n in to_staff)
