@@ -387,6 +387,15 @@ class Case(models.Model):
                     and self.resolution_due_at < timezone.now() and self.state != State.RESOLVED)
 
     @property
+    def is_response_overdue(self) -> bool:
+        """Nobody has started on it and its response deadline has passed (the sweep reminds, not escalates: the
+        resolution deadline is what escalates)."""
+        from django.utils import timezone
+
+        return bool(self.state in (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED) and self.responded_at is None
+                    and self.response_due_at and self.paused_at is None and self.response_due_at < timezone.now())
+
+    @property
     def public_reporter(self) -> str:
         """How the reporter is shown to other residents: nothing when anonymous."""
         if self.anonymous:

@@ -46,8 +46,17 @@ QUEUE_LABELS = {
     "overdue": gettext_lazy("Overdue"), "awaiting_feedback": gettext_lazy("Awaiting feedback"),
     "escalated": gettext_lazy("Escalated to us"), "all": gettext_lazy("All"),
 }
-#: Actions offered in bulk on a queue.
+#: Actions offered in bulk on a queue, and the roles that may take each (somewhere: each case's guard still decides).
 BULK_ACTIONS = ["accept", "dispatch", "approve_postpone", "close"]
+_BULK_ROLES = {"accept": workflow.TRIAGE_ROLES, "dispatch": workflow.TRIAGE_ROLES,
+               "approve_postpone": workflow.SUPERVISOR_ROLES,
+               "close": workflow.TRIAGE_ROLES | workflow.SUPERVISOR_ROLES}
+
+
+def _bulk_actions(user) -> list[tuple[str, str]]:
+    """The bulk actions ``user``'s roles could take at all: a steward is not offered approving more time."""
+    roles = {role for role, _path in workflow.role_paths(user)}
+    return [(a, workflow.action_label(a)) for a in BULK_ACTIONS if roles & _BULK_ROLES[a]]
 
 
 def _staff(request):
@@ -193,13 +202,18 @@ def queue(request, name: str = "mine"):
     user = _staff(request)
     if name not in selectors.QUEUES:
         raise Http404
-    cases = selectors.case_queue(user=user, queue=name)
+    # A search within the tab: a number, a unit ("2-1-201") or words of the title or description; and a state.
+    filters = {"q": request.GET.get("q", "").strip()[:64],
+               "state": request.GET.get("state", "") if request.GET.get("state", "") in State.values else ""}
+    cases = selectors.case_queue(user=user, queue=name, **filters)
     context = {
-        "page": paginate(request, cases, cap=selectors.ALL_COUNT_CAP, part=selectors.queue_part(user=user, queue=name),
-                         rows=lambda bottom, top: selectors.queue_rows(user=user, queue=name, bottom=bottom, top=top)),
-        "queue": name,
+        "page": paginate(request, cases, cap=selectors.ALL_COUNT_CAP,
+                         part=selectors.queue_part(user=user, queue=name, **filters),
+                         rows=lambda bottom, top: selectors.queue_rows(user=user, queue=name, bottom=bottom, top=top,
+                                                                       **filters)),
+        "queue": name, "filters": filters, "states": State.choices,
         "counts": selectors.queue_counts(user=user),
-        "labels": QUEUE_LABELS, "bulk_actions": [(a, workflow.action_label(a)) for a in BULK_ACTIONS],
+        "labels": QUEUE_LABELS, "bulk_actions": _bulk_actions(user), "supervisor": workflow.is_supervisor(user),
     }
     if request.htmx:
         return render(request, "cases/queue.html#results", context)

@@ -490,3 +490,53 @@ def test_an_empty_post_is_bad_input_on_every_case_form(client, client_for, resid
     response = desk.post(reverse("cases:mediation_start", args=[case.pk]), {})
     assert response.status_code == 400 and "data-field-error" in response.content.decode()
     assert Case.objects.count() == before
+
+
+def test_a_tab_is_searched_by_number_unit_or_words_and_by_state(client_for, grid1, reported_case):
+    leak = reported_case("2", description="厨房水管爆裂，水流到楼道")
+    other = reported_case("3", description="楼道灯不亮")
+    client = client_for(grid1)
+    url = reverse("cases:queue_named", args=["all"])
+
+    def numbers(query):
+        page = client.get(url, query).content.decode()
+        return set(re.findall(r">(LZ-\d{4}-\d{6})<", page))
+
+    assert {leak.number, other.number} <= numbers({})
+    assert leak.number in numbers({"q": "水管爆裂"}) and other.number not in numbers({"q": "水管爆裂"})
+    assert numbers({"q": leak.number}) == {leak.number}
+    assert leak.place.name in leak.title and leak.number in numbers({"q": leak.place.name})
+    assert leak.number in numbers({"state": leak.state}) and not numbers({"q": leak.number, "state": "closed"})
+    page = client.get(url, {"q": "水管爆裂", "state": "nonsense"}).content.decode()  # an unknown state: ignored
+    assert leak.number in page and 'value="水管爆裂"' in page  # the search stays in the box
+
+
+def test_the_queue_offers_what_each_role_can_do_and_marks_late_responses(client_for, steward, branch, grid1, new_case):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    case = new_case()  # accepted by grid1, not dispatched
+    Case.objects.filter(pk=case.pk).update(response_due_at=timezone.now() - dt.timedelta(hours=1))
+    grid_page = client_for(grid1).get(reverse("cases:queue_named", args=["all"])).content.decode()
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{case.number}.*?</tr>", grid_page, re.S).group(0)
+    assert 'data-testid="response-overdue"' in row
+    bulk = re.search(r'data-testid="bulk-bar".*?</select>', grid_page, re.S).group(0)
+    assert 'value="accept"' in bulk and 'value="approve_postpone"' not in bulk  # not a supervisor
+    assert 'data-testid="settings-routing"' not in grid_page
+    steward_page = client_for(steward).get(reverse("cases:queue_named", args=["all"])).content.decode()
+    assert 'data-testid="bulk-bar"' not in steward_page and 'name="case"' not in steward_page  # nothing to do in bulk
+    branch_page = client_for(branch).get(reverse("cases:queue_named", args=["all"])).content.decode()
+    assert 'value="approve_postpone"' in branch_page and reverse("cases:routing") in branch_page
+    assert reverse("cases:deadlines") in branch_page and reverse("cases:calendar") in branch_page
+    detail = client_for(grid1).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'data-testid="response-overdue"' in detail
+
+
+def test_the_case_page_says_when_the_clock_waits_for_the_reporter(client_for, steward, in_progress):
+    from linli.cases import services
+
+    case = in_progress()
+    services.case_transition(actor=steward, case=case, action="ask_reporter", note="请问几点在家？")
+    page = client_for(steward).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'data-testid="paused"' in page and "暂停计时" in page
