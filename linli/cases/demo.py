@@ -394,6 +394,7 @@ class History:
             services.mediation_conclude(actor=peacemaker, mediation=mediation, outcome=MediationOutcome.AGREED,
                                         at=t, agreement_text="一、被申请方于七日内修复漏水点并承担楼下维修费用；\n"
                                                              "二、双方今后互相谅解，和睦相处。")
+            case.refresh_from_db()  # resolved through the mediation's own copy: the feedback step must see it
             return t
         services.mediation_conclude(actor=peacemaker, mediation=mediation, outcome=MediationOutcome.FAILED, at=t,
                                     referred_to=rng.choice([Referral.PEOPLES_MEDIATION, Referral.LEGAL_AID]))

@@ -1,7 +1,10 @@
 """The demo's resident finds their own reports at every step of the loop on their phone pages."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.cases import selectors
 from linli.cases.demo import REPORTER_CASES, ensure_reporter_cases
@@ -39,3 +42,12 @@ def test_a_demo_resident_has_a_closed_a_resolved_and_an_asked_report_once(client
     assert any(m.read_at is None for m in messages)
     page = client.get(reverse("mymessages:list")).content.decode()
     assert cases[2].number in page and cases[0].number in page
+
+
+def test_the_demo_year_closes_agreed_disputes_like_other_cases(demo):
+    from linli.cases.models import Case, MediationOutcome
+
+    agreed = Case.objects.filter(compound=demo, category__is_dispute=True, mediation__outcome=MediationOutcome.AGREED)
+    assert agreed.filter(state=State.CLOSED).exists()  # rated after the agreement, or closed by the follow-up call
+    # none left "resolved" for long: the metrics would count every dispute as never closed
+    assert not agreed.filter(state=State.RESOLVED, resolved_at__lt=timezone.now() - dt.timedelta(days=30)).exists()
