@@ -417,6 +417,23 @@ def handler_in_area(*, user, pk: int):
             .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
 
 
+def handlers_in_area(*, user) -> list[tuple[int, str]]:
+    """Everyone :func:`handler_in_area` accepts, as ``(account, "name · role")`` to pick from (a supervisor does
+    not know account numbers), sorted by name."""
+    from linli.accounts.models import RoleAssignment
+
+    rows = (RoleAssignment.objects.filter(ended_at__isnull=True, user__is_active=True)
+            .filter(scope_q(user, "place__path")).select_related("user").order_by("user__display_name", "id"))
+    roles: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    for r in rows:
+        names[r.user_id] = str(r.user)
+        roles.setdefault(r.user_id, [])
+        if r.get_role_display() not in roles[r.user_id]:
+            roles[r.user_id].append(str(r.get_role_display()))
+    return sorted(((pk, f"{names[pk]} · {'、'.join(roles[pk])}") for pk in names), key=lambda c: c[1])
+
+
 def peacemakers_for(*, case: Case) -> QuerySet:
     """The peacemakers who may mediate ``case``: a current peacemaker role at its place or above."""
     from linli.accounts.models import Role, RoleAssignment, User

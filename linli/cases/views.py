@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -236,7 +237,7 @@ def bulk(request):
     done, failed = services.case_bulk_transition(actor=user, cases=cases, action=action,
                                                  note=request.POST.get("note", ""))
     if done:
-        messages.success(request, _("%(action)s: %(n)s cases.") % {"action": workflow.action_label(action),
+        messages.success(request, _("%(action)s: %(n)s cases.") % {"action": capfirst(workflow.action_label(action)),
                                                                     "n": len(done)})
     for case, message in failed:
         messages.error(request, f"{case.number}: {message}")
@@ -316,7 +317,7 @@ def transition(request, pk: int, action: str):
                     return redirect("cases:detail", case.pk)
                 error_to_form(form, exc)
             else:
-                messages.success(request, _("Done: %(action)s.") % {"action": workflow.action_label(action)})
+                messages.success(request, _("Done: %(action)s.") % {"action": capfirst(workflow.action_label(action))})
                 return _after_change(request, user, case)
     case.refresh_from_db()
     return render(request, "cases/case_detail.html", _case_context(request, case, form=form, failed_action=action),

@@ -4,6 +4,8 @@ Only a supervisor (:func:`linli.cases.workflow.is_supervisor`) opens them (403 o
 is checked again by the services, which keep each supervisor to their own area.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -37,13 +39,20 @@ def _supervisor(request):
     return user
 
 
+def _place_order(place) -> tuple:
+    """Compounds first, then buildings in the order people count them (2号楼 before 10号楼)."""
+    natural = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", place.name)]
+    return (place.kind != PlaceKind.COMPOUND, place.path.rsplit("/", 2)[0], natural)
+
+
 @login_required
 def routing(request):
     user = _supervisor(request)
-    rule_places = Place.objects.filter(kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING]).filter(
-        scope_q(user)).order_by("path").only("pk", "name")
+    rule_places = sorted(Place.objects.filter(kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING]).filter(
+        scope_q(user)).only("pk", "name", "kind", "path"), key=_place_order)
     form = RoutingRuleForm(request.POST if request.method == "POST" else None,
-                           choices={"place": [(p.pk, p.name) for p in rule_places]})
+                           choices={"place": [(p.pk, p.name) for p in rule_places],
+                                    "handler": selectors.handlers_in_area(user=user)})
 
     def save(d):
         place = get_in_scope_or_404(Place.objects.all(), user, pk=d["place"])

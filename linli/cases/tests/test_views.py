@@ -455,6 +455,14 @@ def test_a_routing_rule_names_only_a_handler_of_the_supervisors_area(client_for,
         "handler": outsider.pk})
     assert response.status_code == 400 and 'data-field-error="handler"' in response.content.decode()
     assert not RoutingRule.objects.filter(handler=outsider).exists()
+    # The handler is picked by name and role from the people of the area, never typed as an account number; the
+    # buildings come in the order people count them.
+    page = client_for(branch).get(reverse("cases:routing")).content.decode()
+    handlers = re.search(r'<select name="handler".*?</select>', page, re.S).group(0)
+    steward = django_user_model.objects.get(username="steward1")
+    assert f'value="{steward.pk}"' in handlers and "物管家" in handlers and f'value="{outsider.pk}"' not in handlers
+    places = re.search(r'<select name="place".*?</select>', page, re.S).group(0)
+    assert places.index(">2号楼<") < places.index(">10号楼<")
 
 
 def test_deadlines_page_query_count_is_bounded(client_for, secretary, demo, django_assert_max_num_queries):
