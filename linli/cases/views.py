@@ -377,6 +377,10 @@ def _staff_place(user, d) -> Place:
         if building is not None:
             qs = qs.filter(building=building)
         unit = qs.filter(scope_q(user)).first()
+        if unit is None and building is not None and Place.objects.filter(
+                kind=PlaceKind.UNIT, name=unit_name).filter(scope_q(user)).exists():
+            raise ApplicationError(_("Unit %(unit)s is not in %(building)s: check the building or the unit.") % {
+                "unit": unit_name, "building": building.name}, field="unit")
         if unit is None:
             raise ApplicationError(_("No such unit in your area."), field="unit")
         return unit

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import Role
 from linli.cases import workflow
@@ -66,7 +67,9 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
                                field="action", code="forbidden")
     note = (note or "").strip()
     if transition.note_required and not note:
-        raise ApplicationError(_("Write a note: why “%(action)s”?") % {"action": transition.label}, field="note")
+        prompt = NOTE_PROMPTS.get(action)
+        raise ApplicationError(str(prompt) if prompt else _("Write a note: why “%(action)s”?") % {
+            "action": transition.label}, field="note")
     now = _now(at)
     from_state = locked.state
     data: dict = {}
@@ -89,6 +92,13 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
     _refresh(case, locked)
     return locked
 
+
+#: What the note of an action is, where "why?" would be the wrong question.
+NOTE_PROMPTS = {
+    "ask_reporter": gettext_lazy("Write your question for the reporter."),
+    "resolve": gettext_lazy("Write what was done."),
+    "answer": gettext_lazy("Write the reporter's answer."),
+}
 
 #: Actions that leave a case "in progress" again: the state alone would not tell anyone what happened.
 BACK_IN_PROGRESS = {"approve_postpone", "deny_postpone", "answer", "resume"}

@@ -93,3 +93,10 @@ def test_staff_hear_the_result_and_only_the_reporter_is_asked_to_rate(client, re
     assert "满意" in to_reporter.body
     to_staff = Notification.objects.filter(kind="cases.resolve", title__contains=case.number).exclude(recipient=user)
     assert to_staff.exists() and all(n.body == "更换了单元门禁读卡器" for n in to_staff)
+
+
+def test_asking_the_reporter_without_a_question_asks_for_the_question(client_for, steward, in_progress):
+    case = in_progress()
+    response = client_for(steward).post(reverse("cases:transition", args=[case.pk, "ask_reporter"]),
+                                        {"version": case.version, "note": " "})
+    assert response.status_code == 400 and "请写下要问反映人的问题" in response.content.decode()

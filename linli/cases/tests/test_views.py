@@ -333,6 +333,11 @@ def test_staff_enter_a_case_on_behalf_of_a_resident(client_for, grid1, demo, lea
     bad = client.post(reverse("cases:new"), {"channel": "phone", "category": leak_category.pk,
                                              "description": "电话反映：漏水", "building": building(demo, "3").pk})
     assert 'data-field-error="reporter_name"' in bad.content.decode()
+    # A unit of the area under the wrong building: said so, not "no such unit in your area".
+    wrong = client.post(reverse("cases:new"), {
+        "channel": "phone", "category": leak_category.pk, "description": "电话反映：卫生间漏水",
+        "building": building(demo, "2").pk, "unit": unit.name, "reporter_name": "李阿姨"}).content.decode()
+    assert f"房屋 {unit.name} 不在" in wrong and "请核对楼栋或房号" in wrong
     out = client.post(reverse("cases:new"), {"channel": "patrol", "category": leak_category.pk,
                                              "description": "巡查发现漏水", "building": building(demo, "8").pk})
     assert out.status_code == 404
