@@ -4,6 +4,7 @@ Only a supervisor (:func:`linli.cases.workflow.is_supervisor`) opens them (403 o
 is checked again by the services, which keep each supervisor to their own area.
 """
 
+import datetime as dt
 import re
 
 from django.contrib import messages
@@ -132,6 +133,17 @@ def deadlines(request):
                                             place=place, response_hours=d["response_hours"],
                                             resolution_workdays=d["resolution_workdays"])
 
+    if request.method == "POST" and "remove" in request.POST:  # a deadline of the list taken away
+        policy = selectors.deadline_policies(user=user).filter(pk=_key(request.POST["remove"])).first()
+        if policy is None:
+            raise Http404
+        try:
+            services.deadline_policy_remove(actor=user, policy=policy)
+            messages.success(request, _("Deadline removed: %(what)s. The one above it applies again.") % {
+                "what": f"{policy.category.name} · {policy.get_priority_display()}"})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{reverse('cases:deadlines')}?area={policy.place_id or ''}")
     if request.method == "POST":
         saved, policy = submit(form, save)
         if saved:
@@ -155,10 +167,24 @@ def _holiday_editor(request):
         raise PermissionDenied
 
 
+def _key(value: str) -> int:
+    """A key posted by a button; anything else is no key (0 matches nothing)."""
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 @login_required
 def calendar(request):
     """The holiday schedule staff enter for years the chinese-calendar package does not know yet (or to correct it)."""
     _holiday_editor(request)
+    if request.method == "POST" and "remove" in request.POST:  # a day entered by mistake taken back
+        _supervisor(request)
+        try:
+            day = dt.date.fromisoformat(request.POST["remove"])
+        except ValueError:
+            raise Http404 from None
+        if services.workday_override_remove(actor=request.user, date=day):
+            messages.success(request, _("%(date)s removed from the holiday schedule.") % {"date": day.isoformat()})
+        return redirect("cases:calendar")
     return _settings_page(request, form_class=WorkdayForm, write=services.workday_override_set,
                           saved=_("Holiday schedule saved."), url_name="cases:calendar", template="cases/calendar.html",
                           context=lambda: {**_calendar_context(),

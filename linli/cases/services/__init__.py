@@ -32,8 +32,10 @@ from linli.cases.services.deadlines import (
     DEADLINE_PLACE_KINDS,
     DEFAULT_DEADLINES,
     deadline_for,
+    deadline_policy_remove,
     deadline_policy_set,
     may_set_default_deadlines,
+    workday_override_remove,
     workday_override_set,
 )
 from linli.cases.services.feedback import case_verify, feedback_record, follow_up_call_record
@@ -54,11 +56,13 @@ from linli.cases.services.transitions import EFFECTS, case_bulk_transition, case
 __all__ = [
     "case_bulk_transition", "case_comment", "case_create", "case_intake", "case_me_too",
     "CASE_PLACE_KINDS", "case_transition", "case_url", "case_verify", "deadline_for", "DEADLINE_PLACE_KINDS",
-    "deadline_policy_set", "DEFAULT_DEADLINES", "deliver", "EFFECTS", "enqueue_with_change", "_event",
+    "deadline_policy_remove", "deadline_policy_set", "DEFAULT_DEADLINES", "deliver", "EFFECTS",
+    "enqueue_with_change", "_event",
     "feedback_record", "FEEDBACK_WAIT", "follow_up_call_record", "Intake", "INTERNAL_ACTIONS", "level_place",
     "MAX_PHOTO_BYTES", "MAX_PHOTOS", "may_set_default_deadlines", "mediation_agreement_html",
     "mediation_agreement_pdf", "mediation_conclude", "mediation_follow_up", "MEDIATION_FOLLOW_UP_DAYS",
     "mediation_session_add", "mediation_start", "_notify", "path_prefixes", "photo_clean", "PHOTO_FORMATS", "quiet",
     "_receivers", "resident_of", "role_holders", "Route", "routing_resolve", "routing_rule_deactivate",
-    "routing_rule_save", "supervisors_of", "tally_compact", "tally_rebuild", "workday_override_set"
+    "routing_rule_save", "supervisors_of", "tally_compact", "tally_rebuild", "workday_override_remove",
+    "workday_override_set",
 ]

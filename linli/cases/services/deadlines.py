@@ -93,6 +93,27 @@ def deadline_policy_set(*, actor, category: Category, priority: str, response_ho
 
 
 @transaction.atomic
+def deadline_policy_remove(*, actor, policy: DeadlinePolicy) -> None:
+    """Take a deadline away, so that the one held above it (or Linli's default) applies again — by whoever may set
+    it (:func:`deadline_policy_set`'s rules). Cases keep the deadlines they were given; the audit row keeps what the
+    figures were."""
+    if actor is not None and not workflow.is_supervisor(actor):
+        raise ApplicationError(_("Only a supervisor may set deadlines."), field="category", code="forbidden")
+    if policy.place is None:
+        if actor is not None and not may_set_default_deadlines(actor):
+            raise ApplicationError(_("Only a city administrator sets the deadlines of everywhere; choose your "
+                                     "area."), field="place", code="forbidden")
+    elif actor is not None and not workflow.holds(actor, workflow.SUPERVISOR_ROLES, policy.place.path):
+        raise ApplicationError(_("Only a supervisor of this place may set its deadlines."), field="place",
+                               code="forbidden")
+    audit(actor=actor, action="cases.deadline_removed", target=policy, place_path=policy.path,
+          data={"category": policy.category.code, "priority": policy.priority, "place": policy.place_id,
+                "response_hours": policy.response_hours, "resolution_workdays": policy.resolution_workdays})
+    policy.delete()
+    config.settings_changed()
+
+
+@transaction.atomic
 def workday_override_set(*, actor, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
     """Enter one day of the official holiday schedule (a holiday or a make-up working day). The schedule is one
     table for every compound, so only a community's secretary or above may change it (``EDIT_HOLIDAYS``)."""
@@ -109,3 +130,20 @@ def workday_override_set(*, actor, date: dt.date, is_workday: bool, note: str = 
     return row
 
 
+
+
+@transaction.atomic
+def workday_override_remove(*, actor, date: dt.date) -> bool:
+    """Take back a day entered by mistake: the calendar package's answer (or Monday to Friday) applies again. Same
+    rights as :func:`workday_override_set`; the audit row keeps what the day was. False when nothing was entered."""
+    if actor is not None and not has_perm(actor, EDIT_HOLIDAYS):
+        raise ApplicationError(_("Only a community's secretary or above may change the holiday schedule."),
+                               field="date", code="forbidden")
+    row = WorkdayOverride.objects.filter(date=date).first()
+    if row is None:
+        return False
+    audit(actor=actor, action="cases.workday_removed", target=row,
+          data={"date": date.isoformat(), "is_workday": row.is_workday, "note": row.note})
+    row.delete()
+    config.settings_changed()
+    return True

@@ -553,3 +553,37 @@ def test_the_case_page_says_when_the_clock_waits_for_the_reporter(client_for, st
     services.case_transition(actor=steward, case=case, action="ask_reporter", note="请问几点在家？")
     page = client_for(steward).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert 'data-testid="paused"' in page and "暂停计时" in page
+
+
+def test_a_deadline_or_a_holiday_entered_by_mistake_can_be_taken_back(client_for, secretary, branch, grid1, demo,
+                                                                      leak_category):
+    import datetime as dt
+
+    from linli.cases.models import DeadlinePolicy, WorkdayOverride
+    from linli.core.models import AuditEvent
+
+    mine = DeadlinePolicy.objects.create(category=leak_category, priority="normal", place=demo, path=demo.path,
+                                         response_hours=200, resolution_workdays=1)
+    above = DeadlinePolicy.objects.create(category=leak_category, priority="normal", place=demo.parent,
+                                          path=demo.parent.path, response_hours=8, resolution_workdays=4)
+    client = client_for(branch)
+    page = client.get(reverse("cases:deadlines")).content.decode()
+    assert page.count('data-testid="remove-deadline"') >= 2
+    # The branch secretary may not take away the community's figure: refused, kept.
+    client.post(reverse("cases:deadlines"), {"remove": above.pk})
+    assert DeadlinePolicy.objects.filter(pk=above.pk).exists()
+    response = client.post(reverse("cases:deadlines"), {"remove": mine.pk}, follow=True)
+    assert not DeadlinePolicy.objects.filter(pk=mine.pk).exists() and "上级设定的时限重新适用" in response.content.decode()
+    assert AuditEvent.objects.filter(action="cases.deadline_removed", data__response_hours=200).exists()
+    assert client.post(reverse("cases:deadlines"), {"remove": "999999999"}).status_code == 404
+    assert client.post(reverse("cases:deadlines"), {"remove": "x"}).status_code == 404
+
+    WorkdayOverride.objects.create(date=dt.date(2020, 1, 1), is_workday=True, note="录错了")
+    calendar = reverse("cases:calendar")
+    assert client_for(branch).post(calendar, {"remove": "2020-01-01"}).status_code == 403  # not theirs to edit
+    assert 'data-testid="remove-day"' in client_for(secretary).get(calendar).content.decode()
+    response = client_for(secretary).post(calendar, {"remove": "2020-01-01"}, follow=True)
+    assert not WorkdayOverride.objects.filter(date=dt.date(2020, 1, 1)).exists()
+    assert "2020-01-01" in response.content.decode()
+    assert client_for(secretary).post(calendar, {"remove": "not a date"}).status_code == 404
+    assert client_for(grid1).post(calendar, {"remove": "2020-01-01"}).status_code == 403
