@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from linli.accounts.permissions import VIEW_METRICS, has_perm
 from linli.core.audit import audit
@@ -35,6 +36,8 @@ def _filters(request) -> dict:
     default_start = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     start = _month(request.GET.get("start", "")) or default_start
     end = _month(request.GET.get("end", "")) or today.replace(day=1)
+    if start > end:  # typed the wrong way round: the months between them are what was meant
+        start, end = end, start
     filters = {"start": start, "end": end}
     for name in ("category", "building"):
         if request.GET.get(name, "").isdigit():
@@ -97,6 +100,8 @@ def export(request):
     for by, label in DIMENSIONS.items():
         total, rows = slices[by]
         ws = wb.create_sheet(str(label)[:31])
+        for i, value in enumerate(header):  # wide enough for its heading (a Chinese character counts twice)
+            ws.column_dimensions[get_column_letter(i + 1)].width = 28 if i == 0 else max(10, _display_width(value) + 2)
         ws.append([_cell(ws, value, bold=True) for value in header])
         for f in [*rows, total]:
             rates = [_cell(ws, None if r is None else round(r, 4), number_format="0.0%") for r in f.rate_values]
@@ -112,6 +117,11 @@ def export(request):
     name = f"linli-metrics-{filters['start']:%Y%m}-{filters['end']:%Y%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _display_width(text) -> int:
+    """How many Latin characters wide ``text`` shows in a spreadsheet: Chinese characters take two."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
 
 
 def _cell(ws, value, *, bold: bool = False, number_format: str | None = None) -> WriteOnlyCell:

@@ -417,6 +417,8 @@ def test_mediation_pages(client_for, branch, grid2, reported_case):
     client.post(url, {"step": "conclude", "outcome": "agreed", "agreement_text": "晚八点后不施工"})
     mediation.refresh_from_db()
     assert mediation.outcome == "agreed" and mediation.sessions.count() == 1
+    timeline = client_for(branch).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "交由调解员开始调解" in timeline and "进行了一次调解会谈" in timeline  # not two bare "mediation" lines
     pdf = client.get(reverse("cases:mediation_agreement", args=[mediation.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] in ("application/pdf", "text/html; charset=utf-8")
 
@@ -573,7 +575,8 @@ def test_a_deadline_or_a_holiday_entered_by_mistake_can_be_taken_back(client_for
     client.post(reverse("cases:deadlines"), {"remove": above.pk})
     assert DeadlinePolicy.objects.filter(pk=above.pk).exists()
     response = client.post(reverse("cases:deadlines"), {"remove": mine.pk}, follow=True)
-    assert not DeadlinePolicy.objects.filter(pk=mine.pk).exists() and "上级设定的时限重新适用" in response.content.decode()
+    assert not DeadlinePolicy.objects.filter(pk=mine.pk).exists()
+    assert "上级设定的时限重新适用" in response.content.decode()
     assert AuditEvent.objects.filter(action="cases.deadline_removed", data__response_hours=200).exists()
     assert client.post(reverse("cases:deadlines"), {"remove": "999999999"}).status_code == 404
     assert client.post(reverse("cases:deadlines"), {"remove": "x"}).status_code == 404

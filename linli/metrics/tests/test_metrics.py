@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -134,6 +135,25 @@ def test_export_is_an_excel_workbook_with_a_sheet_per_dimension(client_for, bran
         assert last[6] == round(total.rate("satisfaction_rate"), 4) and ws.cell(ws.max_row, 7).number_format == "0.0%"
         assert last[10] == round(total.median_hours, 1)
     assert [c.value for c in wb["Month"]["A"][1:-1]] == [f.label for f in rows]
+    # Every heading fits its column (Excel's default of 13 cut them off).
+    month = wb["Month"]
+    for cell in month[1]:
+        heading = str(cell.value)
+        width = month.column_dimensions[cell.column_letter].width
+        assert width >= sum(2 if ord(ch) > 0x2E80 else 1 for ch in heading), heading
+
+
+def test_a_month_range_typed_backwards_shows_the_months_between(client_for, branch, reported_case):
+    _closed_case(reported_case, branch)
+    rollup_refresh(full=True)
+    today = timezone.localdate()
+    ahead, back = today.strftime("%Y-%m"), (today.replace(day=1) - dt.timedelta(days=62)).strftime("%Y-%m")
+    client = client_for(branch)
+    forwards = client.get(reverse("metrics:dashboard"), {"start": back, "end": ahead}).content.decode()
+    backwards = client.get(reverse("metrics:dashboard"), {"start": ahead, "end": back}).content.decode()
+    assert "此期间没有案件" not in backwards
+    reported = re.compile(r'data-figure="reported"><div class="value">(\d+)<')
+    assert reported.findall(backwards) == reported.findall(forwards) and int(reported.findall(forwards)[0]) >= 1
 
 
 def test_rates_are_none_without_a_denominator():
