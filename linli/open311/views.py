@@ -170,4 +170,5 @@ def token(request, token, fmt):
 
 
 def not_found(request, fmt="xml"):
-    return error(fmt, 404, _("There is no such Open311 resource."))
+    """404 in the format the client asked for (``….json`` gets JSON; anything else the spec's default, XML)."""
+    return error("json" if request.path.endswith(".json") else fmt, 404, _("There is no such Open311 resource."))

@@ -131,3 +131,11 @@ def test_demo_credentials_carry_an_open311_key(settings):
 
 def test_url_names():
     assert reverse("open311:services", kwargs={"fmt": "xml"}) == BASE + "services.xml"
+
+
+def test_an_unknown_resource_answers_404_in_the_format_asked_for(client):
+    as_json = client.get("/open311/v2/nothing-here.json")
+    assert as_json.status_code == 404 and as_json["Content-Type"].startswith("application/json")
+    assert as_json.json()[0]["code"] == 404 and as_json.json()[0]["description"]
+    as_xml = client.get("/open311/v2/nothing-here.xml")
+    assert as_xml.status_code == 404 and b"<errors>" in as_xml.content
