@@ -40,13 +40,14 @@ def _handlers(case: Case) -> list:
     return services.role_holders(case, case.assigned_role) if case.assigned_role else []
 
 
-def _remind(case: Case, field: str, now, title: str, users) -> bool:
-    """Mark and send one reminder; False when another sweep got there first."""
+def _remind(case: Case, field: str, now, title: str, users, due: dt.datetime) -> bool:
+    """Mark and send one reminder; False when another sweep got there first. The event keeps the deadline, so the
+    timeline can say it in each reader's language (``cases_tags.event_note``)."""
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, **{f"{field}__isnull": True}).update(**{field: now}):
             return False
         services._event(case, actor=None, action="remind", at=now, note=title, public=False,
-                        data={"kind": field})
+                        data={"kind": field, "due": due.isoformat()})
         services._notify(case, kind="cases.reminder", title=title, body=case.title, users=users)
     return True
 
@@ -63,13 +64,15 @@ def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                             paused_at__isnull=True, response_due_at__lte=now + RESPONSE_REMIND_BEFORE):
         title = _("Case %(number)s needs a response by %(time)s.") % {
             "number": case.number, "time": timezone.localtime(case.response_due_at).strftime("%m-%d %H:%M")}
-        done["response_reminders"] += _remind(case, "response_reminded_at", now, title, _handlers(case))
+        done["response_reminders"] += _remind(case, "response_reminded_at", now, title, _handlers(case),
+                                              case.response_due_at)
 
     for case in base.filter(state__in=RUNNING, paused_at__isnull=True, resolution_reminded_at__isnull=True,
                             resolution_due_at__gt=now, resolution_due_at__lte=now + RESOLUTION_REMIND_BEFORE):
         title = _("Case %(number)s is due by %(time)s.") % {
             "number": case.number, "time": timezone.localtime(case.resolution_due_at).strftime("%m-%d %H:%M")}
-        done["resolution_reminders"] += _remind(case, "resolution_reminded_at", now, title, _handlers(case))
+        done["resolution_reminders"] += _remind(case, "resolution_reminded_at", now, title, _handlers(case),
+                                                case.resolution_due_at)
 
     for case in base.filter(state__in=RUNNING, paused_at__isnull=True, overdue_handled_at__isnull=True,
                             resolution_due_at__lte=now):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.cases import services
 from linli.cases.models import Case, FollowUpCall, Level, Rating, State
@@ -62,6 +62,21 @@ def test_reminders_before_the_deadlines_are_sent_once(new_case, steward):
                                        title__contains=case.number).count() == 1
     case.refresh_from_db()
     assert case.resolution_reminded_at == now
+
+
+def test_what_the_sweep_writes_on_the_timeline_reads_in_each_readers_language(new_case, steward, secretary,
+                                                                              client_for):
+    from django.urls import reverse
+
+    case = _in_progress(new_case, steward)
+    with translation.override("zh-hans"):  # the worker's language
+        cases_sweep(now=case.resolution_due_at - dt.timedelta(hours=3))
+        cases_sweep(now=case.resolution_due_at + dt.timedelta(minutes=5))
+    client = client_for(secretary)  # overdue, it went up to the community
+    english = client.get(reverse("cases:detail", args=[case.pk]), {"lang": "en"}).content.decode()
+    assert f"Case {case.number} is due by" in english and "escalated one level automatically" in english
+    chinese = client.get(reverse("cases:detail", args=[case.pk]), {"lang": "zh-hans"}).content.decode()
+    assert f"工单 {case.number} 须在" in chinese and "已超期：自动上报上一级" in chinese
 
 
 def test_a_paused_case_is_not_escalated(new_case, steward):
