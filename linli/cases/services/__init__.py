@@ -50,7 +50,7 @@ from linli.cases.services.mediation import (
 )
 from linli.cases.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, PHOTO_FORMATS, photo_clean
 from linli.cases.services.routing import Route, routing_resolve, routing_rule_deactivate, routing_rule_save
-from linli.cases.services.tally import tally_compact, tally_rebuild
+from linli.cases.services.tally import tally_compact, tally_rebuild, tally_repair
 from linli.cases.services.transitions import EFFECTS, case_bulk_transition, case_comment, case_transition
 
 __all__ = [
@@ -63,6 +63,6 @@ __all__ = [
     "mediation_agreement_pdf", "mediation_conclude", "mediation_follow_up", "MEDIATION_FOLLOW_UP_DAYS",
     "mediation_session_add", "mediation_start", "_notify", "path_prefixes", "photo_clean", "PHOTO_FORMATS", "quiet",
     "_receivers", "resident_of", "role_holders", "Route", "routing_resolve", "routing_rule_deactivate",
-    "routing_rule_save", "supervisors_of", "tally_compact", "tally_rebuild", "workday_override_remove",
+    "routing_rule_save", "supervisors_of", "tally_compact", "tally_rebuild", "tally_repair", "workday_override_remove",
     "workday_override_set",
 ]
