@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts import selectors, services
+from linli.accounts.decorators import resident_login_required
 from linli.core.crypto import keyed_hash, mask_phone
 from linli.core.errors import ApplicationError
 from linli.notify.selectors import unread_count
@@ -25,10 +26,24 @@ def _sign_in(request, user, method: str):
     login(request, user, backend=BACKEND)
 
 
+NEXT_SESSION_KEY = "linli_signin_next"
+
+
+def _next_page(request) -> str:
+    """Where a resident was going when asked to sign in (a link in a text message, a bookmark): a page of their
+    own portal, or their home."""
+    target = request.GET.get("next", "")
+    if target.startswith("/me/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
 def sign_in(request):
     """Step 1: the mobile number. The same answer whether or not it is in the register."""
     if request.user.is_authenticated and getattr(request.user, "is_resident", False):
-        return redirect("me:home")
+        return redirect(_next_page(request) or "me:home")
+    if _next_page(request):
+        request.session[NEXT_SESSION_KEY] = _next_page(request)
     error = None
     phone = ""
     if request.method == "POST":
@@ -57,8 +72,8 @@ def sign_in_code(request):
         except ApplicationError as exc:
             error = exc
         else:
-            _sign_in(request, user, "phone_code")
-            return redirect("me:home")
+            _sign_in(request, user, "phone_code")  # (a new session: what it held is carried over by login)
+            return redirect(request.session.pop(NEXT_SESSION_KEY, "") or "me:home")
     return render(request, "accounts/me_sign_in_code.html", {"error": error, "masked": pending["masked"]},
                   status=400 if error else 200)
 
@@ -83,7 +98,7 @@ def claim(request):
                   status=400 if error else 200)
 
 
-@login_required(login_url="me:sign_in")
+@resident_login_required
 def home(request):
     """The resident's household and what Linli holds about them — nothing else."""
     resident = selectors.resident_of(request.user)

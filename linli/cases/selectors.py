@@ -370,11 +370,13 @@ def nearby_open_cases(*, place: Place, category: Category | None = None, limit: 
 
 
 def resident_cases(*, user) -> QuerySet[Case]:
-    """The cases a resident reported (or said "me too" to)."""
+    """The cases a resident reported — on their phone, or by calling or visiting staff, who entered it for the
+    resident record their account is linked to — or said "me too" to."""
     if user is None or not user.is_authenticated:
         return Case.objects.none()
-    return Case.objects.filter(Q(reporter_user=user) | Q(me_toos__user=user)).distinct().select_related(
-        "category", "place").order_by("-created_at", "-id")
+    entered_for_them = Q(reporter__account_links__user=user, reporter__account_links__ended_at__isnull=True)
+    return Case.objects.filter(Q(reporter_user=user) | entered_for_them | Q(me_toos__user=user)).distinct(
+        ).select_related("category", "place").order_by("-created_at", "-id")
 
 
 def follow_up_calls(*, user, open_only: bool = True) -> QuerySet[FollowUpCall]:

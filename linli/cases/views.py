@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from linli.accounts.decorators import resident_login_required
 from linli.accounts.selectors import resident_of
 from linli.cases import photo_links, selectors, services, workflow
 from linli.cases.forms import (
@@ -37,6 +38,7 @@ from linli.core.errors import ApplicationError
 from linli.core.forms import error_to_form, errors_text, submit
 from linli.core.pagination import paginate
 from linli.core.scope import scope_paths, scope_q
+from linli.notify.services import notification_mark_read_at
 from linli.places import selectors as places
 from linli.places.models import Place, PlaceKind
 
@@ -84,14 +86,14 @@ def _resident_place(resident, data) -> Place:
     return resident.unit
 
 
-@login_required
+@resident_login_required
 def my_cases(request):
     _resident(request)
     return render(request, "cases/me_list.html", {"page": paginate(request, selectors.resident_cases(
         user=request.user))})
 
 
-@login_required
+@resident_login_required
 def report(request):
     """Report a problem or a dispute; before sending, similar open cases nearby are offered ("is it one of these?")."""
     resident = _resident(request)
@@ -112,7 +114,7 @@ def report(request):
                   status=400 if form.errors else 200)
 
 
-@login_required
+@resident_login_required
 def similar(request):
     """HTMX: open cases near the chosen place, of the chosen category, to join with "me too"."""
     resident = _resident(request)
@@ -122,13 +124,15 @@ def similar(request):
     return render(request, "cases/_similar.html", {"cases": cases})
 
 
-@login_required
+@resident_login_required
 @require_POST
 def me_too(request, pk: int):
     resident = _resident(request)
     case = get_object_or_404(Case, pk=pk, path__startswith=resident.unit.compound.path)
     try:
-        services.case_me_too(actor=request.user, case=case, resident=resident)
+        # from the report form ("me too" posts it): what they had typed and attached joins the case
+        services.case_me_too(actor=request.user, case=case, resident=resident,
+                             note=request.POST.get("description", ""), photos=request.FILES.getlist("photos"))
         messages.success(request, _("Counted: you have the same problem as case %(number)s.") % {
             "number": case.number})
     except ApplicationError as exc:
@@ -136,25 +140,32 @@ def me_too(request, pk: int):
     return redirect("mycases:list")
 
 
-@login_required
+@resident_login_required
 def my_case(request, pk: int):
     _resident(request)
     case = selectors.resident_cases(user=request.user).filter(pk=pk).first()
     if case is None:
         raise Http404
+    notification_mark_read_at(user=request.user, url=request.path)  # its messages are read now
+    return render(request, "cases/me_detail.html", _my_case_context(request, case))
+
+
+def _my_case_context(request, case, **forms) -> dict:
+    """The resident's page of a case; ``forms``: a refused rating or answer, shown again with what was typed."""
     mine = case.reporter_user_id == request.user.pk
     timeline = selectors.case_timeline(case=case, public_only=True)
     asked = mine and case.state == State.WAITING_REPORTER
-    return render(request, "cases/me_detail.html", {
+    return {
         "case": case, "mine": mine, "timeline": timeline,
         # the question they are to answer, shown above the answer box (the timeline has it too, further down)
         "question": next((e.note for e in reversed(timeline) if e.action == "ask_reporter"), "") if asked else "",
-        "rate_form": RateForm(initial={"version": case.version}) if mine and case.state == State.RESOLVED else None,
-        "answer_form": AnswerForm(initial={"version": case.version}) if asked else None,
-    })
+        "rate_form": (forms.get("rate_form") or RateForm(initial={"version": case.version}))
+        if mine and case.state == State.RESOLVED else None,
+        "answer_form": (forms.get("answer_form") or AnswerForm(initial={"version": case.version})) if asked else None,
+    }
 
 
-@login_required
+@resident_login_required
 @require_POST
 def answer(request, pk: int):
     """The reporter answers the handler's question: the case goes back to the handler and its clocks run again."""
@@ -163,19 +174,18 @@ def answer(request, pk: int):
     if case is None:
         raise Http404
     form = AnswerForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.case_transition(actor=request.user, case=case, action="answer", note=form.cleaned_data["note"],
-                                     photos=form.cleaned_data["photos"], expected_version=form.cleaned_data["version"])
-            messages.success(request, _("Thank you: your answer has gone to the person handling your case."))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, errors_text(form))
-    return redirect("mycases:detail", case.pk)
+    ok, _done = submit(form, lambda d: services.case_transition(
+        actor=request.user, case=case, action="answer", note=d["note"], photos=d["photos"],
+        expected_version=d["version"]))
+    if ok:
+        messages.success(request, _("Thank you: your answer has gone to the person handling your case."))
+        return redirect("mycases:detail", case.pk)
+    case.refresh_from_db()  # what they wrote comes back with what is wrong
+    messages.error(request, errors_text(form))
+    return render(request, "cases/me_detail.html", _my_case_context(request, case, answer_form=form), status=400)
 
 
-@login_required
+@resident_login_required
 @require_POST
 def rate(request, pk: int):
     _resident(request)
@@ -183,17 +193,16 @@ def rate(request, pk: int):
     if case is None:
         raise Http404
     form = RateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.feedback_record(actor=request.user, case=case, rating=form.cleaned_data["rating"],
-                                     comment=form.cleaned_data["comment"],
-                                     expected_version=form.cleaned_data["version"])
-            messages.success(request, _("Thank you for your rating."))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, _("Choose a rating."))
-    return redirect("mycases:detail", case.pk)
+    ok, _done = submit(form, lambda d: services.feedback_record(
+        actor=request.user, case=case, rating=d["rating"], comment=d["comment"], expected_version=d["version"]))
+    if ok:
+        case.refresh_from_db()
+        messages.success(request, _("Thank you for your rating.") if case.state != State.REOPENED else _(
+            "Thank you: your case goes back to be worked on again, and you will be told of each step."))
+        return redirect("mycases:detail", case.pk)
+    case.refresh_from_db()
+    messages.error(request, errors_text(form) if form.errors else _("Choose a rating."))
+    return render(request, "cases/me_detail.html", _my_case_context(request, case, rate_form=form), status=400)
 
 
 # --- staff: queues --------------------------------------------------------------------------------------------------
@@ -251,7 +260,8 @@ def _case_context(request, case, **forms):
     actions = workflow.allowed_actions(user, case)
     return {
         "case": case, "timeline": selectors.case_timeline(case=case), "actions": [
-            (a, workflow.action_label(a), workflow.TRANSITIONS[a].note_required) for a in actions],
+            (a, workflow.action_label(a), workflow.TRANSITIONS[a].note_required, a not in services.INTERNAL_ACTIONS)
+            for a in actions],
         "form": forms.get("form") or TransitionForm(initial={"version": case.version}),
         "failed_action": forms.get("failed_action"),
         "verify_form": (forms.get("verify_form") or VerifyForm(initial={"version": case.version})) if (

@@ -32,6 +32,13 @@ def notification_mark_read(*, user, notification_ids) -> int:
     )
 
 
+def notification_mark_read_at(*, user, url: str) -> int:
+    """Mark read what ``user`` was told about the page at ``url`` — they are looking at it now."""
+    from django.utils import timezone
+
+    return Notification.objects.filter(recipient=user, url=url, read_at__isnull=True).update(read_at=timezone.now())
+
+
 #: Texts whose words are a secret (a sign-in code): the outbox keeps them only with the console channel, where the
 #: outbox *is* the delivery (the offline demo). With a real gateway, staff reading the outbox must not be able to sign
 #: in as a resident.

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.accounts.decorators import resident_login_required
 from linli.accounts.permissions import READ_OUTBOX, has_perm
 from linli.core.pagination import paginate
 from linli.notify import selectors, services
@@ -18,7 +19,7 @@ def inbox(request):
     return render(request, "notify/inbox.html", {"page": page})
 
 
-@login_required
+@resident_login_required
 def my_messages(request):
     """A resident's messages on their phone, in the resident's pages: each step of their reports, newest first,
     each linked to their own page of the case."""
@@ -28,7 +29,7 @@ def my_messages(request):
     return render(request, "notify/me_inbox.html", {"page": page})
 
 
-@login_required
+@resident_login_required
 @require_POST
 def my_messages_read(request):
     if not getattr(request.user, "is_resident", False):

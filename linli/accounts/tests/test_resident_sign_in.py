@@ -51,6 +51,26 @@ def test_phone_sign_in_end_to_end(client, resident_a, phone_of, django_capture_o
         services.signin_code_verify(phone_hash=keyed_hash(phone), code=code)
 
 
+def test_a_link_to_a_residents_page_goes_through_the_phone_sign_in_and_back(client, resident_a, phone_of,
+                                                                           django_capture_on_commit_callbacks):
+    target = reverse("mymessages:list")
+    response = client.get(target)  # a link in a text message, signed out
+    assert response.status_code == 302 and response.url == f"{reverse('me:sign_in')}?next={target}"
+    assert "/accounts/login/" not in response.url  # not the staff's password page
+    client.get(response.url)
+    phone = phone_of(resident_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("me:sign_in"), {"phone": phone})
+    response = client.post(reverse("me:sign_in_code"), {"code": _code_sent_to(phone)})
+    assert response.status_code == 302 and response.url == target  # back where they were going
+    # Somewhere that is not theirs to be sent to is ignored.
+    client.logout()
+    client.get(f"{reverse('me:sign_in')}?next=https://evil.example/me/")
+    assert client.session.get("linli_signin_next") is None
+    staff_login = client.get(f"{reverse('accounts:login')}?next={target}").content.decode()
+    assert f'href="{reverse("me:sign_in")}?next={target}"' in staff_login
+
+
 def test_unknown_phone_gets_the_same_answer_and_no_text(client, demo):
     before = OutboundMessage.objects.count()
     response = client.post(reverse("me:sign_in"), {"phone": "19900000001"})

@@ -282,8 +282,11 @@ def _receivers(case: Case):
 
 
 @transaction.atomic
-def case_me_too(*, actor, case: Case, resident=None) -> MeToo:
-    """Someone has the same problem: counted on the case (once per person)."""
+@photos_removed_on_failure()
+@transaction.atomic
+def case_me_too(*, actor, case: Case, resident=None, note: str = "", photos=()) -> MeToo:
+    """Someone has the same problem: counted on the case (once per person). What they had written in their own
+    report before finding it (``note``, ``photos``) goes on the case's timeline rather than being lost."""
     if not case.is_open:
         raise ApplicationError(_("This case is no longer open."), field="case")
     user = actor if getattr(actor, "pk", None) else None
@@ -301,7 +304,12 @@ def case_me_too(*, actor, case: Case, resident=None) -> MeToo:
     row = MeToo.objects.create(case=case, resident=resident, user=user)
     Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
     case.me_too_count += 1
-    _event(case, actor=actor, action="me_too", at=timezone.now(), public=False)
+    cleaned = photos_clean_all(photos)  # checked before anything is written
+    event = _event(case, actor=actor, action="me_too", at=timezone.now(), public=False)
+    note = (note or "").strip()[:4000]
+    if note or cleaned:  # a neighbour's words and photos help the handler; shown without their name
+        event = _event(case, actor=actor, action="comment", at=event.at, note=note, public=True)
+        _attach_clean(case, event, cleaned, actor)
     audit(actor=actor, action="cases.me_too", target=case, place_path=case.path)
     return row
 

@@ -63,3 +63,11 @@ def event_note(event) -> str:
     if event.action == "follow_up_call":
         return gettext("No rating within 3 days: a follow-up call is due.")
     return event.note
+
+
+@register.filter
+def rating_label(value: str) -> str:
+    """A feedback event's rating, in words (满意 / 基本满意 / 不满意)."""
+    from linli.cases.models import Rating
+
+    return Rating(value).label if value in Rating.values else ""

@@ -1,6 +1,7 @@
 """Scope (a handler sees only what is routed to their level and place) and bounded queue queries."""
 
 import pytest
+from django.db.models import Q
 from django.http import Http404
 
 from linli.accounts.models import User
@@ -58,7 +59,12 @@ def test_a_resident_sees_their_own_cases_only(resident_user, new_case, category,
     assert selectors.get_case_for_user(user=user, pk=mine.pk) == mine
     with pytest.raises(Http404):
         selectors.get_case_for_user(user=user, pk=other.pk)
-    assert list(selectors.resident_cases(user=user)) == [mine]
+    # Theirs: what they reported on their phone, and what staff entered for them from a call or a visit.
+    resident = services.resident_of(user)
+    entered = new_case(building=2, place=resident.unit, reporter=resident, reporter_name="")
+    listed = list(selectors.resident_cases(user=user))
+    assert mine in listed and entered in listed and other not in listed
+    assert set(listed) == set(Case.objects.filter(Q(reporter_user=user) | Q(reporter=resident)))
 
 
 def test_queues(new_case, grid1, steward, branch):

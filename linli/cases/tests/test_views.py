@@ -141,7 +141,7 @@ def test_resident_answers_the_handlers_question_and_the_clock_runs_again(client,
                            follow=True)
     case.refresh_from_db()
     assert case.state == State.IN_PROGRESS and case.events.filter(action="answer").count() == 1
-    assert response.status_code == 200 and 'class="alert' in response.content.decode()
+    assert response.status_code == 400 and 'class="alert' in response.content.decode()
 
 
 def test_the_reporter_is_told_of_each_step_in_messages_that_lead_to_their_own_page(client, resident_account, branch,
@@ -590,3 +590,49 @@ def test_a_deadline_or_a_holiday_entered_by_mistake_can_be_taken_back(client_for
     assert "2020-01-01" in response.content.decode()
     assert client_for(secretary).post(calendar, {"remove": "not a date"}).status_code == 404
     assert client_for(grid1).post(calendar, {"remove": "2020-01-01"}).status_code == 403
+
+
+def test_me_too_from_the_report_form_keeps_what_was_written(client, resident_account, reported_case, leak_category,
+                                                            jpeg):
+    user, resident = resident_account("2")
+    other = reported_case("2", place=resident.unit.building)
+    client.force_login(user)
+    response = client.post(reverse("mycases:me_too", args=[other.pk]), {
+        "category": leak_category.pk, "description": "晚上十点以后最严重，楼道里都是水", "where": "building",
+        "photos": [jpeg()]})
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.me_too_count == 1
+    added = other.events.get(action="comment")
+    assert added.note == "晚上十点以后最严重，楼道里都是水" and added.public and added.attachments.count() == 1
+
+
+def test_a_rating_is_shown_and_a_refused_one_keeps_what_was_chosen(client, client_for, resident_account, branch,
+                                                                   reported_case):
+    from linli.cases.services import case_transition
+
+    user, resident = resident_account("2")
+    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                         channel="resident_app")
+    for action in ("accept", "dispatch", "start", "resolve"):
+        case = case_transition(actor=branch, case=case, action=action, note="ok")
+    client.force_login(user)
+    refused = client.post(reverse("mycases:rate", args=[case.pk]),
+                          {"rating": Rating.NOT_SATISFIED, "comment": " ", "version": case.version})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and re.search(r'value="not_satisfied"[^>]*checked', html)
+    assert "请说明哪里没有解决" in html
+    client.post(reverse("mycases:rate", args=[case.pk]),
+                {"rating": Rating.BASIC, "comment": "还可以", "version": case.version})
+    page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert re.search(r'data-testid="rating">基本满意<', page)
+    staff_page = client_for(branch).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert re.search(r'data-testid="rating">基本满意<', staff_page)
+
+
+def test_each_action_says_who_will_read_its_note(client_for, steward, in_progress):
+    case = in_progress()
+    page = client_for(steward).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    resolve = re.search(r'data-action="resolve".*?</details>', page, re.S).group(0)
+    postpone = re.search(r'data-action="request_postpone".*?</details>', page, re.S).group(0)
+    assert "反映人可以看到这条说明" in resolve and "仅工作人员可见" in postpone
