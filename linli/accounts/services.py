@@ -304,6 +304,13 @@ def invitation_claim(*, code: str, phone: str, ip: str | None = None) -> User:
     if resident is None:  # the attempt stays counted as a failure
         audit(actor=None, action="invitation.claim_failed", target=invitation,
               place_path=invitation.path if invitation else "", data={"phone": mask_phone(phone)})
+        if invitation is None and Resident.objects.filter(
+                unit__invitation_codes__code=compact, unit__invitation_codes__used_at__isnull=False, is_current=True,
+                household__is_current=True, phone_hash=keyed_hash(phone)).exists():
+            # the card's own household, claimed already (only someone holding both the card and the number
+            # learns this): the way in is the text code
+            raise ApplicationError(_("Invitation code: this household's card has been used already. Sign in with "
+                                     "your mobile number instead."), field="code", code="used")
         raise ApplicationError(mismatch, field="code")
     with transaction.atomic():
         now = timezone.now()

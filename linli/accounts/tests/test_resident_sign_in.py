@@ -136,10 +136,12 @@ def test_invitation_claim_links_the_matching_resident(client, resident_b, phone_
     assert link.method == LinkMethod.INVITATION
     invitation.refresh_from_db()
     assert invitation.used_at is not None and invitation.used_by == link.user
-    # Used once.
+    # Used once: the household is told to sign in by text instead; anyone else learns nothing new.
     client.logout()
     response = client.post(reverse("me:claim"), {"code": invitation.code, "phone": phone_of(resident_b)})
-    assert response.status_code == 400
+    assert response.status_code == 400 and "已经用过了" in response.content.decode()
+    stranger = client.post(reverse("me:claim"), {"code": invitation.code, "phone": "13900009999"}).content.decode()
+    assert "已经用过了" not in stranger
 
 
 def test_invitation_with_a_phone_of_another_unit_is_refused(client, resident_a, resident_b, phone_of):
