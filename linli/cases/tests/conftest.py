@@ -148,3 +148,20 @@ def at():
     from zoneinfo import ZoneInfo
 
     return lambda *a: dt.datetime(*a, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def residents_own_case(resident_account, reported_case, branch):
+    """``residents_own_case(*actions)``: a case a resident of building 2 reported on their phone, taken through
+    ``actions`` by the branch secretary; returns (their account, their resident record, the case)."""
+    from linli.cases import services
+
+    def make(*actions):
+        user, resident = resident_account("2")
+        case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
+                             channel="resident_app")
+        for action in actions:
+            case = services.case_transition(actor=branch, case=case, action=action, note="ok")
+        return user, resident, case
+
+    return make

@@ -78,15 +78,8 @@ def test_similar_cases_are_offered_and_me_too_is_counted(client, resident_accoun
     assert reverse("mycases:me_too", args=[mine.pk]) not in html
 
 
-def test_resident_rates_not_solved_needs_a_reason_then_reopens(client, resident_account, leak_category, branch,
-                                                               reported_case):
-    from linli.cases.services import case_transition
-
-    user, resident = resident_account("2")
-    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
-                    channel="resident_app")
-    for action in ("accept", "dispatch", "start", "resolve"):
-        case = case_transition(actor=branch, case=case, action=action, note="ok")
+def test_resident_rates_not_solved_needs_a_reason_then_reopens(client, residents_own_case):
+    user, _resident, case = residents_own_case("accept", "dispatch", "start", "resolve")
     client.force_login(user)
     assert 'data-testid="rate-form"' in client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
     client.post(reverse("mycases:rate", args=[case.pk]), {"rating": Rating.NOT_SATISFIED, "version": case.version})
@@ -607,15 +600,8 @@ def test_me_too_from_the_report_form_keeps_what_was_written(client, resident_acc
     assert added.note == "晚上十点以后最严重，楼道里都是水" and added.public and added.attachments.count() == 1
 
 
-def test_a_rating_is_shown_and_a_refused_one_keeps_what_was_chosen(client, client_for, resident_account, branch,
-                                                                   reported_case):
-    from linli.cases.services import case_transition
-
-    user, resident = resident_account("2")
-    case = reported_case("2", actor=None, place=resident.unit, reporter=resident, reporter_user=user,
-                         channel="resident_app")
-    for action in ("accept", "dispatch", "start", "resolve"):
-        case = case_transition(actor=branch, case=case, action=action, note="ok")
+def test_a_rating_is_shown_and_a_refused_one_keeps_what_was_chosen(client, client_for, branch, residents_own_case):
+    user, _resident, case = residents_own_case("accept", "dispatch", "start", "resolve")
     client.force_login(user)
     refused = client.post(reverse("mycases:rate", args=[case.pk]),
                           {"rating": Rating.NOT_SATISFIED, "comment": " ", "version": case.version})
