@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts import selectors, services
 from linli.accounts.decorators import resident_login_required
+from linli.cases.selectors import resident_cases_waiting
 from linli.core.crypto import keyed_hash, mask_phone
 from linli.core.errors import ApplicationError
 from linli.notify.selectors import unread_count
@@ -111,6 +112,7 @@ def home(request):
         "members": selectors.household_members(resident=resident),
         "looks": selectors.who_looked(resident=resident),
         "unread": unread_count(user=request.user),
+        "waiting": resident_cases_waiting(user=request.user),  # their reports that wait for them
     })
 
 

@@ -374,9 +374,21 @@ def resident_cases(*, user) -> QuerySet[Case]:
     resident record their account is linked to — or said "me too" to."""
     if user is None or not user.is_authenticated:
         return Case.objects.none()
-    entered_for_them = Q(reporter__account_links__user=user, reporter__account_links__ended_at__isnull=True)
-    return Case.objects.filter(Q(reporter_user=user) | entered_for_them | Q(me_toos__user=user)).distinct(
-        ).select_related("category", "place").order_by("-created_at", "-id")
+    from linli.accounts.models import ResidentLink
+
+    entered_for_them = Exists(ResidentLink.objects.filter(resident=OuterRef("reporter_id"), user=user,
+                                                          ended_at__isnull=True))
+    joined = Exists(MeToo.objects.filter(case=OuterRef("pk"), user=user))
+    return (Case.objects.annotate(reported_by_them=Q(reporter_user=user) | entered_for_them)
+            .filter(Q(reported_by_them=True) | joined)
+            .select_related("category", "place").order_by("-created_at", "-id"))
+
+
+def resident_cases_waiting(*, user) -> int:
+    """How many of a resident's own reports wait for them: a question to answer, a result to rate."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return Case.objects.filter(reporter_user=user, state__in=[State.WAITING_REPORTER, State.RESOLVED]).count()
 
 
 def follow_up_calls(*, user, open_only: bool = True) -> QuerySet[FollowUpCall]:

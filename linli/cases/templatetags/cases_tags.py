@@ -71,3 +71,13 @@ def rating_label(value: str) -> str:
     from linli.cases.models import Rating
 
     return Rating(value).label if value in Rating.values else ""
+
+
+#: A state's badge colour on the residents' pages: what waits for them stands out (older eyes, small screens).
+_STATE_CLASS = {"waiting_reporter": "text-bg-warning", "resolved": "text-bg-info", "closed": "text-bg-success",
+                "rejected": "text-bg-light border", "merged": "text-bg-light border", "referred": "text-bg-secondary"}
+
+
+@register.filter
+def state_class(state: str) -> str:
+    return _STATE_CLASS.get(state, "text-bg-primary")

@@ -1,6 +1,7 @@
 """The demo's resident finds their own reports at every step of the loop on their phone pages."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -35,7 +36,11 @@ def test_a_demo_resident_has_a_closed_a_resolved_and_an_asked_report_once(client
     assert all(m.read_at for m in messages if m.url == reverse("mycases:detail", args=[cases[0].pk]))
     assert any(m.read_at is None for m in messages)
     client.force_login(user)
-    assert all(c.number in client.get(reverse("mycases:list")).content.decode() for c in cases)
+    home = client.get(reverse("me:home")).content.decode()
+    assert re.search(r'data-testid="waiting-for-you">您有 2 件反映在等您', home)  # an answer and a rating
+    listed = client.get(reverse("mycases:list")).content.decode()
+    assert all(c.number in listed for c in cases)
+    assert listed.count('data-testid="your-turn"') == 2 and "等您答复" in listed and "请您评价" in listed
     asked = client.get(reverse("mycases:detail", args=[cases[2].pk])).content.decode()
     assert 'data-testid="answer-form"' in asked
     resolved = client.get(reverse("mycases:detail", args=[cases[1].pk])).content.decode()

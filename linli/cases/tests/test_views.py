@@ -598,6 +598,9 @@ def test_me_too_from_the_report_form_keeps_what_was_written(client, resident_acc
     assert other.me_too_count == 1
     added = other.events.get(action="comment")
     assert added.note == "晚上十点以后最严重，楼道里都是水" and added.public and added.attachments.count() == 1
+    listed = client.get(reverse("mycases:list")).content.decode()
+    row = re.search(rf"<li[^>]*>(?:(?!</li>).)*{other.number}.*?</li>", listed, re.S).group(0)
+    assert 'data-testid="joined"' in row  # in their list, marked as one they joined
 
 
 def test_a_rating_is_shown_and_a_refused_one_keeps_what_was_chosen(client, client_for, branch, residents_own_case):
