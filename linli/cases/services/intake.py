@@ -266,13 +266,28 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
 def _title_for(category: Category, place: Place, spot: str) -> str:
     """The stored title, in the register's language (Chinese) whatever the language of the person reporting: the
     category's Chinese name, and the spot's label read in Chinese (not in the request's language)."""
+    if not spot:
+        return _title_words(category.name_zh, place, spot)
+    with translation.override("zh-hans"):
+        return _title_words(category.name_zh, place, spot)
+
+
+def _title_words(category_name: str, place: Place, spot: str) -> str:
+    """"Category · where", the spot's label in the active language."""
     where = place.name
     if spot:
-        with translation.override("zh-hans"):
-            label = str(dict(Case._meta.get_field("spot").choices).get(spot))
+        label = str(dict(Case._meta.get_field("spot").choices).get(spot))
         # a spot of the compound needs no compound name; a building's stairwell needs the building's
         where = label if place.kind == PlaceKind.COMPOUND else f"{place.name} {label}"
-    return f"{category.name_zh} · {where}"[:120]
+    return f"{category_name} · {where}"[:120]
+
+
+def title_for_reader(case: Case) -> str:
+    """A case's title in the reader's language when Linli wrote it (category · where — the register's own names of
+    places stay as they are); a title someone typed, as typed."""
+    if case.title != _title_for(case.category, case.place, case.spot):
+        return case.title
+    return _title_words(case.category.name, case.place, case.spot)
 
 
 def _receivers(case: Case):

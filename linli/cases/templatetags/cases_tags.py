@@ -81,3 +81,11 @@ _STATE_CLASS = {"waiting_reporter": "text-bg-warning", "resolved": "text-bg-info
 @register.filter
 def state_class(state: str) -> str:
     return _STATE_CLASS.get(state, "text-bg-primary")
+
+
+@register.filter
+def case_title(case) -> str:
+    """:func:`linli.cases.services.intake.title_for_reader` (the category and spot in the reader's language)."""
+    from linli.cases.services.intake import title_for_reader
+
+    return title_for_reader(case)

@@ -625,3 +625,18 @@ def test_each_action_says_who_will_read_its_note(client_for, steward, in_progres
     resolve = re.search(r'data-action="resolve".*?</details>', page, re.S).group(0)
     postpone = re.search(r'data-action="request_postpone".*?</details>', page, re.S).group(0)
     assert "反映人可以看到这条说明" in resolve and "仅工作人员可见" in postpone
+
+
+def test_a_title_linli_wrote_reads_in_the_readers_language_and_a_typed_one_as_typed(client_for, branch, demo,
+                                                                                     new_case):
+    from linli.cases.models import Spot
+    from linli.places.tests.factories import building
+
+    case = new_case(place=building(demo, "2"), spot=Spot.STAIRWELL, actor=branch)
+    typed = new_case(actor=branch, title="三楼东户门口漏水")
+    client = client_for(branch)
+    english = client.get(reverse("cases:queue_named", args=["all"]), {"lang": "en"}).content.decode()
+    assert f"{case.category.name_en} · {case.place.name} Stairwell / corridor" in english
+    assert typed.title == "三楼东户门口漏水" and typed.title in english  # typed by a person: left as it is
+    page = client.get(reverse("cases:detail", args=[case.pk]), {"lang": "zh-hans"}).content.decode()
+    assert f"<h1 class=\"h4\">{case.title}</h1>" in page  # in Chinese, the stored title itself
