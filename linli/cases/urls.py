@@ -4,7 +4,7 @@ namespace ``mycases``: a resident account may open only ``/me/``), and the photo
 
 from django.urls import path
 
-from linli.cases import views, views_settings
+from linli.cases import views, views_resident, views_settings
 
 app_name = "cases"
 
@@ -27,13 +27,13 @@ urlpatterns = [
 ]
 
 resident_urlpatterns = ([
-    path("", views.my_cases, name="list"),
-    path("report/", views.report, name="report"),
-    path("report/similar/", views.similar, name="similar"),
-    path("<int:pk>/", views.my_case, name="detail"),
-    path("<int:pk>/me-too/", views.me_too, name="me_too"),
-    path("<int:pk>/rate/", views.rate, name="rate"),
-    path("<int:pk>/answer/", views.answer, name="answer"),
+    path("", views_resident.my_cases, name="list"),
+    path("report/", views_resident.report, name="report"),
+    path("report/similar/", views_resident.similar, name="similar"),
+    path("<int:pk>/", views_resident.my_case, name="detail"),
+    path("<int:pk>/me-too/", views_resident.me_too, name="me_too"),
+    path("<int:pk>/rate/", views_resident.rate, name="rate"),
+    path("<int:pk>/answer/", views_resident.answer, name="answer"),
 ], "mycases")
 
 photo_urlpatterns = [path("<str:token>/", views.photo, name="photo")]

@@ -12,33 +12,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from linli.accounts.decorators import resident_login_required
-from linli.accounts.selectors import resident_of
 from linli.cases import photo_links, selectors, services, workflow
 from linli.cases.forms import (
-    AnswerForm,
     CommentForm,
     MediationConcludeForm,
     MediationSessionForm,
     MediationStartForm,
-    RateForm,
-    ReportForm,
     StaffReportForm,
     TransitionForm,
     VerifyForm,
 )
-from linli.cases.models import Case, Category, Channel, MediationOutcome, State
+from linli.cases.models import MediationOutcome, State
 from linli.core.errors import ApplicationError
 from linli.core.forms import error_to_form, errors_text, submit
 from linli.core.pagination import paginate
 from linli.core.scope import scope_paths, scope_q
-from linli.notify.services import notification_mark_read_at
 from linli.places import selectors as places
 from linli.places.models import Place, PlaceKind
 
@@ -66,143 +60,6 @@ def _staff(request):
     if not scope_paths(request.user):
         raise PermissionDenied
     return request.user
-
-
-def _resident(request):
-    resident = resident_of(request.user)
-    if resident is None:
-        raise PermissionDenied
-    return resident
-
-
-# --- residents (phone first) ---------------------------------------------------------------------------------------
-
-def _resident_place(resident, data) -> Place:
-    where = data.get("where") or "unit"
-    if where == "spot":
-        return resident.unit.compound
-    if where == "building":
-        return resident.unit.building
-    return resident.unit
-
-
-@resident_login_required
-def my_cases(request):
-    _resident(request)
-    return render(request, "cases/me_list.html", {"page": paginate(request, selectors.resident_cases(
-        user=request.user))})
-
-
-@resident_login_required
-def report(request):
-    """Report a problem or a dispute; before sending, similar open cases nearby are offered ("is it one of these?")."""
-    resident = _resident(request)
-    if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES)
-        sent, case = submit(form, lambda d: services.case_create(
-            actor=request.user, category=d["category"], place=_resident_place(resident, d),
-            description=d["description"], spot=d["spot"] if d["where"] == "spot" else "",
-            location_note=d["location_note"], reporter=resident, reporter_user=request.user,
-            anonymous=d["anonymous"], channel=Channel.RESIDENT_APP, photos=d["photos"],
-            idempotency_key=d["idempotency_key"]))
-        if sent:
-            messages.success(request, _("Thank you. Your report is case %(number)s.") % {"number": case.number})
-            return redirect("mycases:detail", case.pk)
-    else:
-        form = ReportForm(initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "cases/me_report.html", {"form": form, "resident": resident},
-                  status=400 if form.errors else 200)
-
-
-@resident_login_required
-def similar(request):
-    """HTMX: open cases near the chosen place, of the chosen category, to join with "me too"."""
-    resident = _resident(request)
-    category = Category.objects.filter(pk=request.GET.get("category") or 0, is_active=True).first()
-    cases = selectors.nearby_open_cases(place=_resident_place(resident, request.GET), category=category,
-                                        resident=resident)
-    return render(request, "cases/_similar.html", {"cases": cases})
-
-
-@resident_login_required
-@require_POST
-def me_too(request, pk: int):
-    resident = _resident(request)
-    case = get_object_or_404(Case, pk=pk, path__startswith=resident.unit.compound.path)
-    try:
-        # from the report form ("me too" posts it): what they had typed and attached joins the case
-        services.case_me_too(actor=request.user, case=case, resident=resident,
-                             note=request.POST.get("description", ""), photos=request.FILES.getlist("photos"))
-        messages.success(request, _("Counted: you have the same problem as case %(number)s.") % {
-            "number": case.number})
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("mycases:list")
-
-
-@resident_login_required
-def my_case(request, pk: int):
-    _resident(request)
-    case = selectors.resident_cases(user=request.user).filter(pk=pk).first()
-    if case is None:
-        raise Http404
-    notification_mark_read_at(user=request.user, url=request.path)  # its messages are read now
-    return render(request, "cases/me_detail.html", _my_case_context(request, case))
-
-
-def _my_case_context(request, case, **forms) -> dict:
-    """The resident's page of a case; ``forms``: a refused rating or answer, shown again with what was typed."""
-    mine = case.reporter_user_id == request.user.pk
-    timeline = selectors.case_timeline(case=case, public_only=True)
-    asked = mine and case.state == State.WAITING_REPORTER
-    return {
-        "case": case, "mine": mine, "timeline": timeline,
-        # the question they are to answer, shown above the answer box (the timeline has it too, further down)
-        "question": next((e.note for e in reversed(timeline) if e.action == "ask_reporter"), "") if asked else "",
-        "rate_form": (forms.get("rate_form") or RateForm(initial={"version": case.version}))
-        if mine and case.state == State.RESOLVED else None,
-        "answer_form": (forms.get("answer_form") or AnswerForm(initial={"version": case.version})) if asked else None,
-    }
-
-
-@resident_login_required
-@require_POST
-def answer(request, pk: int):
-    """The reporter answers the handler's question: the case goes back to the handler and its clocks run again."""
-    _resident(request)
-    case = selectors.resident_cases(user=request.user).filter(pk=pk, reporter_user=request.user).first()
-    if case is None:
-        raise Http404
-    form = AnswerForm(request.POST, request.FILES)
-    ok, _done = submit(form, lambda d: services.case_transition(
-        actor=request.user, case=case, action="answer", note=d["note"], photos=d["photos"],
-        expected_version=d["version"]))
-    if ok:
-        messages.success(request, _("Thank you: your answer has gone to the person handling your case."))
-        return redirect("mycases:detail", case.pk)
-    case.refresh_from_db()  # what they wrote comes back with what is wrong
-    messages.error(request, errors_text(form))
-    return render(request, "cases/me_detail.html", _my_case_context(request, case, answer_form=form), status=400)
-
-
-@resident_login_required
-@require_POST
-def rate(request, pk: int):
-    _resident(request)
-    case = selectors.resident_cases(user=request.user).filter(pk=pk, reporter_user=request.user).first()
-    if case is None:
-        raise Http404
-    form = RateForm(request.POST)
-    ok, _done = submit(form, lambda d: services.feedback_record(
-        actor=request.user, case=case, rating=d["rating"], comment=d["comment"], expected_version=d["version"]))
-    if ok:
-        case.refresh_from_db()
-        messages.success(request, _("Thank you for your rating.") if case.state != State.REOPENED else _(
-            "Thank you: your case goes back to be worked on again, and you will be told of each step."))
-        return redirect("mycases:detail", case.pk)
-    case.refresh_from_db()
-    messages.error(request, errors_text(form) if form.errors else _("Choose a rating."))
-    return render(request, "cases/me_detail.html", _my_case_context(request, case, rate_form=form), status=400)
 
 
 # --- staff: queues --------------------------------------------------------------------------------------------------
