@@ -96,12 +96,27 @@ def me_too(request, pk: int):
     return redirect("mycases:list")
 
 
-@resident_login_required
-def my_case(request, pk: int):
+def _own_case(request, pk: int, *, reported: bool = False) -> Case:
+    """One of the resident's cases (``reported``: one they reported on their own account, which they may answer
+    and rate), or 404."""
     _resident(request)
-    case = selectors.resident_cases(user=request.user).filter(pk=pk).first()
+    cases = selectors.resident_cases(user=request.user)
+    case = (cases.filter(reporter_user=request.user) if reported else cases).filter(pk=pk).first()
     if case is None:
         raise Http404
+    return case
+
+
+def _refused(request, case, form, **forms):
+    """A refused answer or rating: the case as it is now, what they typed, and what was wrong (400)."""
+    case.refresh_from_db()
+    messages.error(request, errors_text(form))
+    return render(request, "cases/me_detail.html", _my_case_context(request, case, **forms), status=400)
+
+
+@resident_login_required
+def my_case(request, pk: int):
+    case = _own_case(request, pk)
     notification_mark_read_at(user=request.user, url=request.path)  # its messages are read now
     return render(request, "cases/me_detail.html", _my_case_context(request, case))
 
@@ -125,10 +140,7 @@ def _my_case_context(request, case, **forms) -> dict:
 @require_POST
 def answer(request, pk: int):
     """The reporter answers the handler's question: the case goes back to the handler and its clocks run again."""
-    _resident(request)
-    case = selectors.resident_cases(user=request.user).filter(pk=pk, reporter_user=request.user).first()
-    if case is None:
-        raise Http404
+    case = _own_case(request, pk, reported=True)
     form = AnswerForm(request.POST, request.FILES)
     ok, _done = submit(form, lambda d: services.case_transition(
         actor=request.user, case=case, action="answer", note=d["note"], photos=d["photos"],
@@ -136,18 +148,13 @@ def answer(request, pk: int):
     if ok:
         messages.success(request, _("Thank you: your answer has gone to the person handling your case."))
         return redirect("mycases:detail", case.pk)
-    case.refresh_from_db()  # what they wrote comes back with what is wrong
-    messages.error(request, errors_text(form))
-    return render(request, "cases/me_detail.html", _my_case_context(request, case, answer_form=form), status=400)
+    return _refused(request, case, form, answer_form=form)
 
 
 @resident_login_required
 @require_POST
 def rate(request, pk: int):
-    _resident(request)
-    case = selectors.resident_cases(user=request.user).filter(pk=pk, reporter_user=request.user).first()
-    if case is None:
-        raise Http404
+    case = _own_case(request, pk, reported=True)
     form = RateForm(request.POST)
     ok, _done = submit(form, lambda d: services.feedback_record(
         actor=request.user, case=case, rating=d["rating"], comment=d["comment"], expected_version=d["version"]))
@@ -156,6 +163,4 @@ def rate(request, pk: int):
         messages.success(request, _("Thank you for your rating.") if case.state != State.REOPENED else _(
             "Thank you: your case goes back to be worked on again, and you will be told of each step."))
         return redirect("mycases:detail", case.pk)
-    case.refresh_from_db()
-    messages.error(request, errors_text(form) if form.errors else _("Choose a rating."))
-    return render(request, "cases/me_detail.html", _my_case_context(request, case, rate_form=form), status=400)
+    return _refused(request, case, form, rate_form=form)
