@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from linli.accounts.models import Role
@@ -28,6 +29,24 @@ RESPONSE_REMIND_BEFORE = dt.timedelta(hours=2)
 AWAITING_RESPONSE = [State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.ESCALATED, State.REOPENED]
 #: Open states where the resolution clock runs.
 RUNNING = [s for s in OPEN_STATES if s not in (State.RESOLVED, State.WAITING_REPORTER)]
+
+
+#: What the sweep writes on a timeline, by the event's ``data["kind"]`` (else its action). Written in the worker's
+#: language; :func:`sweep_note` says it again in the reader's (``cases_tags.event_note``).
+SWEEP_NOTES = {
+    "response_reminded_at": gettext_noop("Case %(number)s needs a response by %(time)s."),
+    "resolution_reminded_at": gettext_noop("Case %(number)s is due by %(time)s."),
+    "overdue": gettext_noop("Overdue."),
+    "escalate": gettext_noop("Overdue: escalated one level automatically."),
+    "follow_up_call": gettext_noop("No rating within 3 days: a follow-up call is due."),
+    "mediation_follow_up": gettext_noop("The follow-up visit is due."),
+}
+
+
+def sweep_note(kind: str, *, number: str = "", due: dt.datetime | None = None) -> str:
+    """:data:`SWEEP_NOTES`' words for ``kind`` in the active language (a reminder with its case and deadline)."""
+    text = _(SWEEP_NOTES[kind])
+    return text % {"number": number, "time": timezone.localtime(due).strftime("%m-%d %H:%M")} if due else text
 
 
 def _handlers(case: Case) -> list:
@@ -62,15 +81,13 @@ def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
     for case in base.filter(state__in=AWAITING_RESPONSE, responded_at__isnull=True, response_reminded_at__isnull=True,
                             paused_at__isnull=True, response_due_at__lte=now + RESPONSE_REMIND_BEFORE):
-        title = _("Case %(number)s needs a response by %(time)s.") % {
-            "number": case.number, "time": timezone.localtime(case.response_due_at).strftime("%m-%d %H:%M")}
+        title = sweep_note("response_reminded_at", number=case.number, due=case.response_due_at)
         done["response_reminders"] += _remind(case, "response_reminded_at", now, title, _handlers(case),
                                               case.response_due_at)
 
     for case in base.filter(state__in=RUNNING, paused_at__isnull=True, resolution_reminded_at__isnull=True,
                             resolution_due_at__gt=now, resolution_due_at__lte=now + RESOLUTION_REMIND_BEFORE):
-        title = _("Case %(number)s is due by %(time)s.") % {
-            "number": case.number, "time": timezone.localtime(case.resolution_due_at).strftime("%m-%d %H:%M")}
+        title = sweep_note("resolution_reminded_at", number=case.number, due=case.resolution_due_at)
         done["resolution_reminders"] += _remind(case, "resolution_reminded_at", now, title, _handlers(case),
                                                 case.resolution_due_at)
 
@@ -103,7 +120,7 @@ def _overdue(case: Case, now) -> str | None:
             with transaction.atomic():
                 services.case_transition(actor=None, case=case, action="escalate", at=now,
                                          expected_version=case.version,
-                                         note=_("Overdue: escalated one level automatically."))
+                                         note=sweep_note("escalate"))
                 services._notify(case, kind="cases.overdue", users=old_supervisors,
                                  title=_("Case %(number)s was overdue and has been escalated.")
                                  % {"number": case.number}, body=case.title)
@@ -114,7 +131,7 @@ def _overdue(case: Case, now) -> str | None:
         if not Case.objects.filter(pk=case.pk, overdue_handled_at__isnull=True).update(overdue_handled_at=now):
             return None
         services._event(case, actor=None, action="remind", at=now, public=False, data={"kind": "overdue"},
-                        note=_("Overdue."))
+                        note=sweep_note("overdue"))
         services._notify(case, kind="cases.overdue", users=old_supervisors + _handlers(case),
                          title=_("Case %(number)s is overdue.") % {"number": case.number}, body=case.title)
     return "overdue_reported"
@@ -132,7 +149,7 @@ def _follow_up(case: Case, now) -> bool:
         if not created:
             return False
         services._event(case, actor=None, action="follow_up_call", at=now, public=False,
-                        note=_("No rating within 3 days: a follow-up call is due."))
+                        note=sweep_note("follow_up_call"))
         services._notify(case, kind="cases.follow_up_call", users=[caller],
                          title=_("Call the reporter of case %(number)s") % {"number": case.number},
                          body=case.title)
@@ -146,7 +163,7 @@ def _mediation_reminder(mediation: Mediation, now) -> bool:
         return False
     with transaction.atomic():
         services._event(case, actor=None, action="remind", at=now, public=False,
-                        data={"kind": "mediation_follow_up"}, note=_("The follow-up visit is due."))
+                        data={"kind": "mediation_follow_up"}, note=sweep_note("mediation_follow_up"))
         services._notify(case, kind="cases.mediation_follow_up", users=[mediation.peacemaker],
                          title=_("Visit the parties of case %(number)s again") % {"number": case.number},
                          body=case.title)

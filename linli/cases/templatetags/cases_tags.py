@@ -1,8 +1,6 @@
 import datetime as dt
 
 from django import template
-from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from linli.cases import photo_links, workflow
@@ -36,33 +34,23 @@ def photo_url(attachment) -> str:
     return photo_links.photo_url(attachment)
 
 
-#: What Linli writes on a timeline by itself (its sweep, in the language the worker runs in), said again in the
-#: reader's language from the event's data. Events written before the data held the deadline keep their note.
-_SYSTEM_NOTES = {
-    "response_reminded_at": gettext_noop("Case %(number)s needs a response by %(time)s."),
-    "resolution_reminded_at": gettext_noop("Case %(number)s is due by %(time)s."),
-}
-
-
 @register.filter
 def event_note(event) -> str:
-    """An event's note; for one Linli wrote itself, in the reader's language."""
+    """An event's note; for one Linli's sweep wrote itself, in the reader's language (its words are
+    ``tasks.SWEEP_NOTES``; a reminder written before its event kept the deadline keeps its note)."""
+    from linli.cases.tasks import SWEEP_NOTES, sweep_note
+
     if event.actor_id is not None:
         return event.note
     data = event.data or {}
-    kind = data.get("kind")
-    if kind in _SYSTEM_NOTES and data.get("due"):
-        due = timezone.localtime(dt.datetime.fromisoformat(data["due"]))
-        return gettext(_SYSTEM_NOTES[kind]) % {"number": event.case.number, "time": due.strftime("%m-%d %H:%M")}
-    if kind == "overdue":
-        return gettext("Overdue.")
-    if kind == "mediation_follow_up":
-        return gettext("The follow-up visit is due.")
-    if event.action == "escalate":  # only the sweep escalates as Linli itself
-        return gettext("Overdue: escalated one level automatically.")
-    if event.action == "follow_up_call":
-        return gettext("No rating within 3 days: a follow-up call is due.")
-    return event.note
+    kind = data.get("kind") or event.action
+    if kind not in SWEEP_NOTES:
+        return event.note
+    if kind.endswith("_reminded_at"):
+        if not data.get("due"):
+            return event.note
+        return sweep_note(kind, number=event.case.number, due=dt.datetime.fromisoformat(data["due"]))
+    return sweep_note(kind)
 
 
 @register.filter
