@@ -384,6 +384,12 @@ def resident_cases(*, user) -> QuerySet[Case]:
             .select_related("category", "place").order_by("-created_at", "-id"))
 
 
+def requested_workdays(*, case: Case) -> int | None:
+    """The working days asked for in the case's latest request for more time (the approval defaults to them)."""
+    asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
+    return asked.data.get("workdays") if asked else None
+
+
 def resident_cases_waiting(*, user) -> int:
     """How many of a resident's own reports wait for them: a question to answer, a result to rate."""
     if user is None or not user.is_authenticated:

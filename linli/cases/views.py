@@ -123,18 +123,13 @@ def _case_context(request, case, **forms):
         "failed_action": forms.get("failed_action"),
         "verify_form": (forms.get("verify_form") or VerifyForm(initial={"version": case.version})) if (
             case.state == State.RESOLVED and workflow.can_triage(user, case)) else None,
-        "requested_workdays": _requested_workdays(case) if case.state == State.POSTPONE_REQUESTED else None,
+        "requested_workdays": (selectors.requested_workdays(case=case)
+                               if case.state == State.POSTPONE_REQUESTED else None),
         "comment_form": CommentForm(initial={"public": True}),
         "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
         "can_mediate": workflow.can_start_mediation(request.user, case),
         "handlers": _handlers(case),
     }
-
-
-def _requested_workdays(case) -> int | None:
-    """The working days the handler asked for (the approver's form starts from them)."""
-    asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
-    return asked.data.get("workdays") if asked else None
 
 
 def _handlers(case) -> list[tuple[str, list[tuple[int, str]]]]:

@@ -127,6 +127,8 @@ class Transition(NamedTuple):
     guard: Callable
     label: str
     note_required: bool = False
+    #: What to ask for when the note is missing, where the default "why?" would be the wrong question.
+    note_prompt: str = ""
 
 
 _OPEN_WORK = (S.DISPATCHED, S.IN_PROGRESS, S.WAITING_REPORTER, S.POSTPONE_REQUESTED)
@@ -149,11 +151,11 @@ TRANSITIONS: dict[str, Transition] = {
                            can_escalate, _("escalate"), note_required=True),
     # clocks pause while waiting for the reporter
     "ask_reporter": Transition((S.IN_PROGRESS,), S.WAITING_REPORTER, can_handle, _("ask the reporter"),
-                               note_required=True),
+                               note_required=True, note_prompt=_("Write your question for the reporter.")),
     "resume": Transition((S.WAITING_REPORTER,), S.IN_PROGRESS, can_handle, _("resume")),
     # the reporter answers — on their phone, or staff write down what they said on a call — and the clocks run again
     "answer": Transition((S.WAITING_REPORTER,), S.IN_PROGRESS, can_feedback, _("reporter's answer"),
-                         note_required=True),
+                         note_required=True, note_prompt=_("Write the reporter's answer.")),
     # 延期: a supervisor decides
     "request_postpone": Transition((S.IN_PROGRESS,), S.POSTPONE_REQUESTED, can_handle, _("ask for more time"),
                                    note_required=True),
@@ -161,7 +163,8 @@ TRANSITIONS: dict[str, Transition] = {
     "deny_postpone": Transition((S.POSTPONE_REQUESTED,), S.IN_PROGRESS, can_supervise, _("refuse more time"),
                                 note_required=True),
     # 处置反馈
-    "resolve": Transition((S.IN_PROGRESS,), S.RESOLVED, can_handle, _("report the result"), note_required=True),
+    "resolve": Transition((S.IN_PROGRESS,), S.RESOLVED, can_handle, _("report the result"), note_required=True,
+                          note_prompt=_("Write what was done.")),
     # 核查结案 / 评价: the reporter is satisfied, the call recorded it, or staff verified it on the spot
     "close": Transition((S.RESOLVED,), S.CLOSED, can_feedback, _("close")),
     # 返工: not solved, or verification failed

@@ -7,10 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import Role
-from linli.cases import workflow
+from linli.cases import selectors, workflow
 from linli.cases.models import (
     Case,
     CaseEvent,
@@ -67,8 +66,7 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
                                field="action", code="forbidden")
     note = (note or "").strip()
     if transition.note_required and not note:
-        prompt = NOTE_PROMPTS.get(action)
-        raise ApplicationError(str(prompt) if prompt else _("Write a note: why “%(action)s”?") % {
+        raise ApplicationError(str(transition.note_prompt) or _("Write a note: why “%(action)s”?") % {
             "action": transition.label}, field="note")
     now = _now(at)
     from_state = locked.state
@@ -92,13 +90,6 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
     _refresh(case, locked)
     return locked
 
-
-#: What the note of an action is, where "why?" would be the wrong question.
-NOTE_PROMPTS = {
-    "ask_reporter": gettext_lazy("Write your question for the reporter."),
-    "resolve": gettext_lazy("Write what was done."),
-    "answer": gettext_lazy("Write the reporter's answer."),
-}
 
 #: Actions that leave a case "in progress" again: the state alone would not tell anyone what happened.
 BACK_IN_PROGRESS = {"approve_postpone", "deny_postpone", "answer", "resume"}
@@ -254,8 +245,7 @@ def _fx_request_postpone(case, *, actor, now, params, data, tell):
 
 
 def _fx_approve_postpone(case, *, actor, now, params, data, tell):
-    asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
-    n = _workdays_param(params, (asked.data.get("workdays") if asked else None) or 3)
+    n = _workdays_param(params, selectors.requested_workdays(case=case) or 3)
     case.resolution_due_at = workdays.add_workdays(max(case.resolution_due_at or now, now), n)
     case.resolution_reminded_at = None
     case.overdue_handled_at = None
