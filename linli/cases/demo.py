@@ -495,7 +495,7 @@ def _reporter_messages(user, cases: list[Case], now: dt.datetime) -> None:
     nobody): dated when each step happened, those older than a day already read."""
     from linli.notify.models import Notification
 
-    rows = []
+    rows, stamps = [], []
     for case in cases:
         url = reverse("mycases:detail", args=[case.pk])
         for event in case.events.filter(public=True, to_state__gt="").exclude(actor=user).order_by("at", "id"):
@@ -504,11 +504,11 @@ def _reporter_messages(user, cases: list[Case], now: dt.datetime) -> None:
                 event.action == "resolve") else event.note  # what the reporter is sent (services.transitions._tell)
             rows.append(Notification(recipient=user, kind=f"cases.{event.action}", title=str(title),
                                      body=str(body), url=url, place_path=case.path))
-            rows[-1].at = event.at
-    made = Notification.objects.bulk_create(rows)
-    for row in made:  # auto_now_add set "now": put each message at its step's time
+            stamps.append(event.at)
+    for row, at in zip(Notification.objects.bulk_create(rows), stamps, strict=True):
+        # auto_now_add wrote "now": each message goes back to its step's time, those older than a day read
         Notification.objects.filter(pk=row.pk).update(
-            created_at=row.at, read_at=row.at + dt.timedelta(hours=2) if row.at < now - dt.timedelta(days=1) else None)
+            created_at=at, read_at=at + dt.timedelta(hours=2) if at < now - dt.timedelta(days=1) else None)
 
 
 def history_case(history: History, user, resident, code: str, where: str, days: int, stage: str, text: str) -> Case:

@@ -43,17 +43,13 @@ QUEUE_LABELS = {
     "overdue": gettext_lazy("Overdue"), "awaiting_feedback": gettext_lazy("Awaiting feedback"),
     "escalated": gettext_lazy("Escalated to us"), "all": gettext_lazy("All"),
 }
-#: Actions offered in bulk on a queue, and the roles that may take each (somewhere: each case's guard still decides).
+#: Actions offered in bulk on a queue.
 BULK_ACTIONS = ["accept", "dispatch", "approve_postpone", "close"]
-_BULK_ROLES = {"accept": workflow.TRIAGE_ROLES, "dispatch": workflow.TRIAGE_ROLES,
-               "approve_postpone": workflow.SUPERVISOR_ROLES,
-               "close": workflow.TRIAGE_ROLES | workflow.SUPERVISOR_ROLES}
 
 
 def _bulk_actions(user) -> list[tuple[str, str]]:
     """The bulk actions ``user``'s roles could take at all: a steward is not offered approving more time."""
-    roles = {role for role, _path in workflow.role_paths(user)}
-    return [(a, workflow.action_label(a)) for a in BULK_ACTIONS if roles & _BULK_ROLES[a]]
+    return [(a, workflow.action_label(a)) for a in BULK_ACTIONS if workflow.may_take_somewhere(user, a)]
 
 
 def _staff(request):

@@ -121,6 +121,18 @@ def can_feedback(actor, case) -> bool:
     return can_triage(actor, case) or can_supervise(actor, case)
 
 
+#: The roles that can pass an action's guard on some case (whoever else it lets through — an assignee, an owner —
+#: is known only case by case): what menus offer before a case is chosen, as in the queue's bulk actions.
+ROLES_THAT_MAY = {"accept": TRIAGE_ROLES, "dispatch": TRIAGE_ROLES, "approve_postpone": SUPERVISOR_ROLES,
+                  "close": TRIAGE_ROLES | SUPERVISOR_ROLES}
+
+
+def may_take_somewhere(user, action: str) -> bool:
+    """Whether one of ``user``'s roles may take ``action`` on some case (:data:`ROLES_THAT_MAY`); each case's guard
+    still decides."""
+    return any(role in ROLES_THAT_MAY[action] for role, _path in role_paths(user))
+
+
 class Transition(NamedTuple):
     sources: tuple[str, ...]
     target: str

@@ -91,3 +91,18 @@ def test_a_compound_secretary_sets_only_their_compounds_deadlines(branch, catego
                                  response_hours=30, resolution_workdays=9)
     default.refresh_from_db()
     assert (default.response_hours, default.resolution_workdays) == (30, 9)
+
+
+def test_a_deadline_of_another_compound_cannot_be_removed_and_is_not_found(client_for, branch, category,
+                                                                           other_compound):
+    from django.urls import reverse
+
+    from linli.cases.models import DeadlinePolicy
+
+    theirs = DeadlinePolicy.objects.create(category=category("water"), priority=Priority.NORMAL, place=other_compound,
+                                           path=other_compound.path, response_hours=6, resolution_workdays=2)
+    assert client_for(branch).post(reverse("cases:deadlines"), {"remove": theirs.pk}).status_code == 404
+    assert DeadlinePolicy.objects.filter(pk=theirs.pk).exists()
+    with pytest.raises(ApplicationError) as err:
+        services.deadline_policy_remove(actor=branch, policy=theirs)
+    assert err.value.code == "forbidden" and DeadlinePolicy.objects.filter(pk=theirs.pk).exists()
