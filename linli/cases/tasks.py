@@ -183,7 +183,7 @@ def cases_sweep_task() -> dict[str, int]:
 
 @task()
 def case_notify(*, case_id: int, kind: str, title: str, body: str = "", user_ids: list[int] = (),
-                reporter: bool = False, receivers: bool = False) -> int:
+                reporter: bool = False, receivers: bool = False, reporter_body: str = "") -> int:
     """Deliver what a case's change tells people (enqueued by :func:`linli.cases.services.common._notify`): inbox
     rows for ``user_ids`` (and the case's receivers when ``receivers``), and the reporter's inbox or a text.
     Returns how many people were told in their inbox."""
@@ -195,5 +195,6 @@ def case_notify(*, case_id: int, kind: str, title: str, body: str = "", user_ids
     users = list(User.objects.filter(pk__in=list(user_ids)))
     if receivers:
         users.extend(services._receivers(case))
-    services.deliver(case, kind=kind, title=title, body=body, users=users, reporter=reporter)
+    services.deliver(case, kind=kind, title=title, body=body, users=users, reporter=reporter,
+                     reporter_body=reporter_body)
     return len({u.pk for u in users})

@@ -86,8 +86,9 @@ def role_holders(case: Case, role: str):
 
 
 def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterable = (), reporter: bool = False,
-            receivers: bool = False) -> None:
-    """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account);
+            receivers: bool = False, reporter_body: str = "") -> None:
+    """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account) —
+    in ``reporter_body``'s words when the reporter is to read something else than staff;
     ``receivers``: also whoever receives a new case there (the grid worker, else the branch secretary).
 
     Delivered by the task :func:`linli.cases.tasks.case_notify`, so that the change itself writes one row for it at
@@ -103,7 +104,8 @@ def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterabl
     from linli.cases.tasks import case_notify
 
     enqueue_with_change(case_notify, case_id=case.pk, kind=kind, title=str(title), body=str(body or ""),
-                        user_ids=user_ids, reporter=tell_reporter, receivers=receivers)
+                        user_ids=user_ids, reporter=tell_reporter, receivers=receivers,
+                        reporter_body=str(reporter_body or ""))
 
 
 def enqueue_with_change(task, **kwargs) -> None:
@@ -198,21 +200,24 @@ def task_row(task, kwargs: dict):
                         backend_name=backend.alias)
 
 
-def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool) -> None:
-    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account."""
+def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool,
+            reporter_body: str = "") -> None:
+    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account;
+    the reporter reads ``reporter_body`` where there is one (asked to rate a result), else the same ``body``."""
     from linli.notify.services import notification_send, notification_send_many, outbound_send
 
     recipients = [u for u in users if u is not None and u.pk != case.reporter_user_id]
     if recipients:
         notification_send_many(recipients=recipients, kind=kind, title=title, body=body, url=case_url(case),
                                place_path=case.path)
+    for_reporter = reporter_body or body
     if reporter and case.reporter_user_id:  # a resident account: the link is to their own page of the case
-        notification_send(recipient=case.reporter_user, kind=kind, title=title, body=body,
+        notification_send(recipient=case.reporter_user, kind=kind, title=title, body=for_reporter,
                           url=reverse("mycases:detail", args=[case.pk]), place_path=case.path)
     if reporter and not case.reporter_user_id:
         encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
         if encrypted:
-            outbound_send(to=crypto.decrypt(encrypted), kind=kind, body=f"{title} {body}".strip(),
+            outbound_send(to=crypto.decrypt(encrypted), kind=kind, body=f"{title} {for_reporter}".strip(),
                           place_path=case.path)
 
 

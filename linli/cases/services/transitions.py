@@ -106,12 +106,10 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
         granted = _("%(n)s more working days: now due %(due)s.") % {
             "n": data["workdays"], "due": timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d")}
         body = f"{granted} {note}".strip()
-    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users)
-    if action in INTERNAL_ACTIONS or (actor is not None and actor.pk == case.reporter_user_id):
-        return
-    if action == "resolve" and not case.is_staff_found:
-        body = _("The result has been reported. Are you satisfied? Please rate it.")
-    _notify(case, kind=f"cases.{action}", title=title, body=body, reporter=True)
+    rate_it = action == "resolve" and not case.is_staff_found
+    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users,
+            reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == case.reporter_user_id),
+            reporter_body=_("The result has been reported. Are you satisfied? Please rate it.") if rate_it else "")
 
 
 def _fx_accept(case, *, actor, now, params, data, tell):
