@@ -10,10 +10,11 @@ history only when the compound has no case yet.
 import datetime as dt
 import random
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import Role, RoleAssignment, User
 from linli.accounts.services import role_grant, user_create
@@ -35,6 +36,7 @@ from linli.cases.models import (
 )
 from linli.cases.services import config
 from linli.core.errors import ApplicationError
+from linli.core.i18n import in_each_language, lazy_format
 from linli.places.models import Place, PlaceKind, Resident
 
 SEED = 20261127
@@ -499,11 +501,14 @@ def _reporter_messages(user, cases: list[Case], now: dt.datetime) -> None:
     for case in cases:
         url = reverse("mycases:detail", args=[case.pk])
         for event in case.events.filter(public=True, to_state__gt="").exclude(actor=user).order_by("at", "id"):
-            title = _("Case %(number)s: %(state)s") % {"number": case.number, "state": State(event.to_state).label}
-            body = _("The result has been reported. Are you satisfied? Please rate it.") if (
+            title = lazy_format(gettext_lazy("Case %(number)s: %(state)s"), number=case.number,
+                                state=State(event.to_state).label)
+            body = gettext_lazy("The result has been reported. Are you satisfied? Please rate it.") if (
                 event.action == "resolve") else event.note  # what the reporter is sent (services.transitions._tell)
-            rows.append(Notification(recipient=user, kind=f"cases.{event.action}", title=str(title),
-                                     body=str(body), url=url, place_path=case.path))
+            texts = in_each_language(title=title, body=body)
+            own = texts[settings.LANGUAGE_CODE]
+            rows.append(Notification(recipient=user, kind=f"cases.{event.action}", title=own["title"],
+                                     body=own.get("body", ""), texts=texts, url=url, place_path=case.path))
             stamps.append(event.at)
     for row, at in zip(Notification.objects.bulk_create(rows), stamps, strict=True):
         # auto_now_add wrote "now": each message goes back to its step's time, those older than a day read

@@ -8,17 +8,20 @@ it every 60 s beside the ``db_worker``; :data:`cases_sweep_task` enqueues it thr
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from linli.accounts.models import Role
 from linli.cases import services, workflow
 from linli.cases.models import OPEN_STATES, Case, FollowUpCall, Mediation, MediationOutcome, State
+from linli.cases.services.intake import title_for_reader
 from linli.core.errors import ApplicationError
+from linli.core.i18n import lazy_call, lazy_format
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +48,13 @@ SWEEP_NOTES = {
 
 def sweep_note(kind: str, *, number: str = "", due: dt.datetime | None = None) -> str:
     """:data:`SWEEP_NOTES`' words for ``kind`` in the active language (a reminder with its case and deadline)."""
-    text = _(SWEEP_NOTES[kind])
+    text = gettext(SWEEP_NOTES[kind])
     return text % {"number": number, "time": timezone.localtime(due).strftime("%m-%d %H:%M")} if due else text
+
+
+def _title(case: Case):
+    """The case's title as each reader of a message reads it (lazy: see :func:`linli.core.i18n.lazy_call`)."""
+    return lazy_call(title_for_reader, case)
 
 
 def _handlers(case: Case) -> list:
@@ -65,9 +73,9 @@ def _remind(case: Case, field: str, now, title: str, users, due: dt.datetime) ->
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, **{f"{field}__isnull": True}).update(**{field: now}):
             return False
-        services._event(case, actor=None, action="remind", at=now, note=title, public=False,
+        services._event(case, actor=None, action="remind", at=now, note=str(title), public=False,
                         data={"kind": field, "due": due.isoformat()})
-        services._notify(case, kind="cases.reminder", title=title, body=case.title, users=users)
+        services._notify(case, kind="cases.reminder", title=title, body=_title(case), users=users)
     return True
 
 
@@ -81,13 +89,13 @@ def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
     for case in base.filter(state__in=AWAITING_RESPONSE, responded_at__isnull=True, response_reminded_at__isnull=True,
                             paused_at__isnull=True, response_due_at__lte=now + RESPONSE_REMIND_BEFORE):
-        title = sweep_note("response_reminded_at", number=case.number, due=case.response_due_at)
+        title = lazy_call(sweep_note, "response_reminded_at", number=case.number, due=case.response_due_at)
         done["response_reminders"] += _remind(case, "response_reminded_at", now, title, _handlers(case),
                                               case.response_due_at)
 
     for case in base.filter(state__in=RUNNING, paused_at__isnull=True, resolution_reminded_at__isnull=True,
                             resolution_due_at__gt=now, resolution_due_at__lte=now + RESOLUTION_REMIND_BEFORE):
-        title = sweep_note("resolution_reminded_at", number=case.number, due=case.resolution_due_at)
+        title = lazy_call(sweep_note, "resolution_reminded_at", number=case.number, due=case.resolution_due_at)
         done["resolution_reminders"] += _remind(case, "resolution_reminded_at", now, title, _handlers(case),
                                                 case.resolution_due_at)
 
@@ -120,10 +128,10 @@ def _overdue(case: Case, now) -> str | None:
             with transaction.atomic():
                 services.case_transition(actor=None, case=case, action="escalate", at=now,
                                          expected_version=case.version,
-                                         note=sweep_note("escalate"))
+                                         note=lazy_call(sweep_note, "escalate"))
                 services._notify(case, kind="cases.overdue", users=old_supervisors,
-                                 title=_("Case %(number)s was overdue and has been escalated.")
-                                 % {"number": case.number}, body=case.title)
+                                 title=lazy_format(_("Case %(number)s was overdue and has been escalated."),
+                                                   number=case.number), body=_title(case))
             return "escalated"
         except ApplicationError:  # someone acted on it meanwhile: the next sweep looks again
             return None
@@ -133,7 +141,8 @@ def _overdue(case: Case, now) -> str | None:
         services._event(case, actor=None, action="remind", at=now, public=False, data={"kind": "overdue"},
                         note=sweep_note("overdue"))
         services._notify(case, kind="cases.overdue", users=old_supervisors + _handlers(case),
-                         title=_("Case %(number)s is overdue.") % {"number": case.number}, body=case.title)
+                         title=lazy_format(_("Case %(number)s is overdue."), number=case.number),
+                         body=_title(case))
     return "overdue_reported"
 
 
@@ -151,8 +160,8 @@ def _follow_up(case: Case, now) -> bool:
         services._event(case, actor=None, action="follow_up_call", at=now, public=False,
                         note=sweep_note("follow_up_call"))
         services._notify(case, kind="cases.follow_up_call", users=[caller],
-                         title=_("Call the reporter of case %(number)s") % {"number": case.number},
-                         body=case.title)
+                         title=lazy_format(_("Call the reporter of case %(number)s"), number=case.number),
+                         body=_title(case))
     return True
 
 
@@ -165,8 +174,8 @@ def _mediation_reminder(mediation: Mediation, now) -> bool:
         services._event(case, actor=None, action="remind", at=now, public=False,
                         data={"kind": "mediation_follow_up"}, note=sweep_note("mediation_follow_up"))
         services._notify(case, kind="cases.mediation_follow_up", users=[mediation.peacemaker],
-                         title=_("Visit the parties of case %(number)s again") % {"number": case.number},
-                         body=case.title)
+                         title=lazy_format(_("Visit the parties of case %(number)s again"), number=case.number),
+                         body=_title(case))
     return True
 
 
@@ -182,11 +191,14 @@ def cases_sweep_task() -> dict[str, int]:
 
 
 @task()
-def case_notify(*, case_id: int, kind: str, title: str, body: str = "", user_ids: list[int] = (),
-                reporter: bool = False, receivers: bool = False, reporter_body: str = "") -> int:
+def case_notify(*, case_id: int, kind: str, texts: dict | None = None, user_ids: list[int] = (),
+                reporter: bool = False, receivers: bool = False, title: str = "", body: str = "",
+                reporter_body: str = "") -> int:
     """Deliver what a case's change tells people (enqueued by :func:`linli.cases.services.common._notify`): inbox
     rows for ``user_ids`` (and the case's receivers when ``receivers``), and the reporter's inbox or a text.
-    Returns how many people were told in their inbox."""
+    ``texts``: the words in each language; ``title``, ``body`` and ``reporter_body`` are those of a task queued
+    before messages were kept in each language (one language only). Returns how many people were told in their
+    inbox."""
     from linli.accounts.models import User
 
     case = Case.objects.select_related("reporter_user", "reporter").filter(pk=case_id).first()
@@ -195,6 +207,7 @@ def case_notify(*, case_id: int, kind: str, title: str, body: str = "", user_ids
     users = list(User.objects.filter(pk__in=list(user_ids)))
     if receivers:
         users.extend(services._receivers(case))
-    services.deliver(case, kind=kind, title=title, body=body, users=users, reporter=reporter,
-                     reporter_body=reporter_body)
+    if texts is None:
+        texts = {settings.LANGUAGE_CODE: {"title": title, "body": body, "reporter_body": reporter_body}}
+    services.deliver(case, kind=kind, texts=texts, users=users, reporter=reporter)
     return len({u.pk for u in users})

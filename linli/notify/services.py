@@ -1,24 +1,38 @@
 """Sending: in-app notifications to users, and outbound messages to phones through the configured channel."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.core.crypto import encrypt, mask_phone
+from linli.core.i18n import in_each_language, pick_language
 from linli.notify.channels import ChannelError, get_channel
 from linli.notify.models import Notification, OutboundMessage, OutboundStatus
 
 
-def notification_send(*, recipient, kind: str, title: str, body: str = "", url: str = "",
+def _texts(title, body, texts: dict | None) -> tuple[str, str, dict]:
+    """The site's own words for ``title`` and ``body`` (lazy or plain) — or those of ``texts``, already rendered in
+    each language — and the words in every language."""
+    texts = texts or in_each_language(title=title, body=body)
+    own = pick_language(texts, settings.LANGUAGE_CODE)
+    return own.get("title", ""), own.get("body", ""), texts
+
+
+def notification_send(*, recipient, kind: str, title="", body="", texts: dict | None = None, url: str = "",
                       place_path: str = "") -> Notification:
-    """Put a notification in ``recipient``'s inbox. Call it inside the transaction of the change it reports."""
-    return Notification.objects.create(recipient=recipient, kind=kind, title=str(title), body=str(body), url=url,
+    """Put a notification in ``recipient``'s inbox. Call it inside the transaction of the change it reports.
+    ``title`` and ``body`` may be lazy (:func:`linli.core.i18n.lazy_format`): each reader then reads them in their
+    own language; ``texts``, instead: the words already rendered in each language (``{lang: {title, body}}``)."""
+    title, body, texts = _texts(title, body, texts)
+    return Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, texts=texts, url=url,
                                        place_path=place_path)
 
 
-def notification_send_many(*, recipients, kind: str, title: str, body: str = "", url: str = "",
+def notification_send_many(*, recipients, kind: str, title="", body="", texts: dict | None = None, url: str = "",
                            place_path: str = "") -> int:
-    """The same notification to several people, in one insert."""
-    rows = [Notification(recipient=r, kind=kind, title=str(title), body=str(body), url=url, place_path=place_path)
+    """The same notification to several people, in one insert (the words as for :func:`notification_send`)."""
+    title, body, texts = _texts(title, body, texts)
+    rows = [Notification(recipient=r, kind=kind, title=title, body=body, texts=texts, url=url, place_path=place_path)
             for r in {r.pk: r for r in recipients}.values()]
     Notification.objects.bulk_create(rows)
     return len(rows)

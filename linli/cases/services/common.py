@@ -5,6 +5,7 @@ import contextvars
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from linli.cases.models import (
 )
 from linli.core import crypto
 from linli.core.db import fill_in
+from linli.core.i18n import in_each_language, pick_language
 from linli.places.models import Place, PlaceKind
 
 FEEDBACK_WAIT = dt.timedelta(days=3)
@@ -85,11 +87,14 @@ def role_holders(case: Case, role: str):
     return list(User.objects.filter(pk__in=ids, is_active=True))
 
 
-def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterable = (), reporter: bool = False,
-            receivers: bool = False, reporter_body: str = "") -> None:
+def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), reporter: bool = False,
+            receivers: bool = False, reporter_body="") -> None:
     """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account) —
     in ``reporter_body``'s words when the reporter is to read something else than staff;
     ``receivers``: also whoever receives a new case there (the grid worker, else the branch secretary).
+
+    The words may be lazy (:func:`linli.core.i18n.lazy_format`): they are rendered here in every language of the
+    site, and each reader reads their own — not the language of whoever made the change.
 
     Delivered by the task :func:`linli.cases.tasks.case_notify`, so that the change itself writes one row for it at
     most: on the database queue the task row is written in the change's transaction (it commits or rolls back with
@@ -103,9 +108,9 @@ def _notify(case: Case, *, kind: str, title: str, body: str = "", users: Iterabl
         return  # nobody to tell: no task at all
     from linli.cases.tasks import case_notify
 
-    enqueue_with_change(case_notify, case_id=case.pk, kind=kind, title=str(title), body=str(body or ""),
-                        user_ids=user_ids, reporter=tell_reporter, receivers=receivers,
-                        reporter_body=str(reporter_body or ""))
+    texts = in_each_language(title=title, body=body, reporter_body=reporter_body if tell_reporter else "")
+    enqueue_with_change(case_notify, case_id=case.pk, kind=kind, texts=texts, user_ids=user_ids,
+                        reporter=tell_reporter, receivers=receivers)
 
 
 def enqueue_with_change(task, **kwargs) -> None:
@@ -200,25 +205,28 @@ def task_row(task, kwargs: dict):
                         backend_name=backend.alias)
 
 
-def deliver(case: Case, *, kind: str, title: str, body: str, users: Iterable, reporter: bool,
-            reporter_body: str = "") -> None:
-    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account;
-    the reporter reads ``reporter_body`` where there is one (asked to rate a result), else the same ``body``."""
+def deliver(case: Case, *, kind: str, texts: dict, users: Iterable, reporter: bool) -> None:
+    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account.
+    ``texts``: the words in each language (:func:`linli.core.i18n.in_each_language` of title, body and
+    reporter_body); the reporter reads ``reporter_body`` where there is one (asked to rate a result), else the body."""
     from linli.notify.services import notification_send, notification_send_many, outbound_send
 
+    staff_texts = {lang: {"title": t.get("title", ""), "body": t.get("body", "")} for lang, t in texts.items()}
+    reporter_texts = {lang: {"title": t.get("title", ""), "body": t.get("reporter_body") or t.get("body", "")}
+                      for lang, t in texts.items()}
     recipients = [u for u in users if u is not None and u.pk != case.reporter_user_id]
     if recipients:
-        notification_send_many(recipients=recipients, kind=kind, title=title, body=body, url=case_url(case),
+        notification_send_many(recipients=recipients, kind=kind, texts=staff_texts, url=case_url(case),
                                place_path=case.path)
-    for_reporter = reporter_body or body
     if reporter and case.reporter_user_id:  # a resident account: the link is to their own page of the case
-        notification_send(recipient=case.reporter_user, kind=kind, title=title, body=for_reporter,
+        notification_send(recipient=case.reporter_user, kind=kind, texts=reporter_texts,
                           url=reverse("mycases:detail", args=[case.pk]), place_path=case.path)
     if reporter and not case.reporter_user_id:
         encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
-        if encrypted:
-            outbound_send(to=crypto.decrypt(encrypted), kind=kind, body=f"{title} {for_reporter}".strip(),
-                          place_path=case.path)
+        if encrypted:  # a text to a phone has one language: the site's own
+            own = pick_language(reporter_texts, settings.LANGUAGE_CODE)
+            outbound_send(to=crypto.decrypt(encrypted), kind=kind,
+                          body=f"{own.get('title', '')} {own.get('body', '')}".strip(), place_path=case.path)
 
 
 def _event(case: Case, *, actor, action: str, at, from_state: str = "", to_state: str = "", note: str = "",

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import Role
 from linli.cases import workflow
@@ -42,6 +43,7 @@ from linli.core import crypto
 from linli.core.audit import audit, audit_rows
 from linli.core.db import Sql, fill_in, insert_together, reserve_key
 from linli.core.errors import ApplicationError
+from linli.core.i18n import lazy_call, lazy_format
 from linli.core.models import AuditEvent
 from linli.core.scope import in_scope
 from linli.places.models import Place, PlaceKind
@@ -241,11 +243,11 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
     rows = audit_rows(actor=actor, actions=audits, target=case, place_path=case.path)
     with tasks_with_change() as tasks:  # the notification's task row goes with the case
         if accept:
-            _notify(case, kind=f"cases.{_ACCEPT}", title=_("Case %(number)s: %(state)s") % {
-                "number": case.number, "state": State(case.state).label}, reporter=True)
+            _notify(case, kind=f"cases.{_ACCEPT}", reporter=True, title=lazy_format(
+                gettext_lazy("Case %(number)s: %(state)s"), number=case.number, state=State(case.state).label))
         else:
-            _notify(case, kind="cases.submitted", title=_("New case %(number)s") % {"number": case.number},
-                    body=case.title, receivers=True)
+            _notify(case, kind="cases.submitted", receivers=True, body=lazy_call(title_for_reader, case),
+                    title=lazy_format(gettext_lazy("New case %(number)s"), number=case.number))
     guard = config.guard_sql(snap, category)
     if number_by_database:
         advance, number_sql = _number_statements(prefix, year)

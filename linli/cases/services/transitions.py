@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.accounts.models import Role
 from linli.cases import selectors, workflow
@@ -24,6 +25,7 @@ from linli.cases.services.routing import routing_resolve
 from linli.core import workdays
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
+from linli.core.i18n import lazy_format
 
 
 def _stale_message(case: Case, action: str) -> str:
@@ -40,7 +42,7 @@ def _stale_message(case: Case, action: str) -> str:
 
 @photos_removed_on_failure()
 @transaction.atomic
-def case_transition(*, actor, case: Case, action: str, note: str = "", expected_version: int | None = None,
+def case_transition(*, actor, case: Case, action: str, note="", expected_version: int | None = None,
                     at: dt.datetime | None = None, photos=(), **params) -> Case:
     """Apply ``action`` to ``case`` (see :data:`linli.cases.workflow.TRANSITIONS`) and return the updated case.
 
@@ -64,7 +66,8 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
     if not transition.guard(actor, locked):
         raise ApplicationError(_("You may not %(action)s this case.") % {"action": transition.label},
                                field="action", code="forbidden")
-    note = (note or "").strip()
+    told_note = note  # may be lazy (the sweep's own words): each reader of the message reads it in their language
+    note = str(note or "").strip()
     if transition.note_required and not note:
         raise ApplicationError(str(transition.note_prompt) or _("Write a note: why “%(action)s”?") % {
             "action": transition.label}, field="note")
@@ -85,7 +88,7 @@ def case_transition(*, actor, case: Case, action: str, note: str = "", expected_
         event.save(update_fields=["data"])
     audit(actor=actor, action=f"cases.{action}", target=locked, place_path=locked.path,
           data={"from": from_state, "to": locked.state, **{k: v for k, v in data.items() if k != "note"}})
-    _tell(locked, action=action, actor=actor, note=note, data=data,
+    _tell(locked, action=action, actor=actor, note=told_note if note else "", data=data,
           users=[u for u in tell_users if u is not None and u != actor])
     _refresh(case, locked)
     return locked
@@ -100,16 +103,17 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
     the reporter — told of each public step, but not of what they did themselves — gets the request to rate a
     result, not staff."""
     label = workflow.TRANSITIONS[action].label if action in BACK_IN_PROGRESS else State(case.state).label
-    title = _("Case %(number)s: %(state)s") % {"number": case.number, "state": label}
+    title = lazy_format(gettext_lazy("Case %(number)s: %(state)s"), number=case.number, state=label)
     body = note
     if action == "approve_postpone":
-        granted = _("%(n)s more working days: now due %(due)s.") % {
-            "n": data["workdays"], "due": timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d")}
-        body = f"{granted} {note}".strip()
+        granted = lazy_format(gettext_lazy("%(n)s more working days: now due %(due)s."), n=data["workdays"],
+                              due=timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d"))
+        body = lazy_format("%(granted)s %(note)s", granted=granted, note=note)
     rate_it = action == "resolve" and not case.is_staff_found
     _notify(case, kind=f"cases.{action}", title=title, body=body, users=users,
             reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == case.reporter_user_id),
-            reporter_body=_("The result has been reported. Are you satisfied? Please rate it.") if rate_it else "")
+            reporter_body=gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
+            if rate_it else "")
 
 
 def _fx_accept(case, *, actor, now, params, data, tell):

@@ -63,7 +63,8 @@ def test_a_report_is_one_write_that_commits_whole_with_its_number_everywhere(cli
     created = AuditEvent.objects.get(action="cases.case_create", target_id=str(case.pk))
     assert created.data["number"] == number
     task = DBTaskResult.objects.get(task_path="linli.cases.tasks.case_notify", args_kwargs__kwargs__case_id=case.pk)
-    assert number in task.args_kwargs["kwargs"]["title"] and "[number-" not in task.args_kwargs["kwargs"]["title"]
+    titles = [words["title"] for words in task.args_kwargs["kwargs"]["texts"].values()]
+    assert len(titles) == 2 and all(number in t and "[number-" not in t for t in titles), titles
 
     # The same call again (a retry on a flaky network): the first case, and the counter did not move.
     last = _last()
