@@ -7,6 +7,7 @@ from django.http import Http404
 from linli.accounts.models import User
 from linli.cases import selectors, services
 from linli.cases.models import Case, State
+from linli.cases.selectors import queues
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_all_is_counted_up_to_a_cap_and_the_work_queues_exactly(branch, monkeypa
     user = _fresh(branch)
     exact = selectors.queue_counts(user=user)
     assert isinstance(exact["all"], int) and exact["all"] > 3
-    monkeypatch.setattr(selectors, "ALL_COUNT_CAP", 3)
+    monkeypatch.setattr(queues, "ALL_COUNT_CAP", 3)  # where the badges count
     capped = selectors.queue_counts(user=_fresh(branch))
     assert capped["all"] == "3+"
     assert {k: v for k, v in capped.items() if k != "all"} == {k: v for k, v in exact.items() if k != "all"}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from linli.accounts.models import Role, User
 from linli.cases import selectors, services
 from linli.cases.models import Case, QueueTally, State
+from linli.cases.selectors import queues
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def _fresh(user):
 def _counted(user, now, monkeypatch) -> dict:
     """The badges by counting the cases themselves (what staff within a compound get)."""
     with monkeypatch.context() as m:
-        m.setattr(selectors, "_tallied", lambda _user: False)
+        m.setattr(queues, "_tallied", lambda _user: False)
         return selectors.queue_counts(user=_fresh(user), now=now)
 
 
@@ -72,7 +73,7 @@ def test_the_badges_of_staff_above_a_compound_are_what_counting_the_cases_gives(
         busy_area, street_officer, secretary, community_staff, monkeypatch):
     now = timezone.now()
     for user in (street_officer, secretary, community_staff):
-        assert selectors._tallied(_fresh(user)), user
+        assert queues._tallied(_fresh(user)), user
         for when in (now, now + dt.timedelta(days=40)):  # "overdue" depends on the clock, the rest on the cases
             assert selectors.queue_counts(user=_fresh(user), now=when) == _counted(user, when, monkeypatch), user
     officer = selectors.queue_counts(user=_fresh(street_officer), now=now + dt.timedelta(days=40))
@@ -190,7 +191,7 @@ def test_pages_side_by_side_hold_for_someone_working_above_and_within_a_compound
 
     role_grant(actor=None, user=community_staff, role=Role.PROPERTY_STEWARD, place=demo)
     user = _fresh(community_staff)
-    assert selectors._wide(user) and not selectors._tallied(user)
+    assert queues._wide(user) and not queues._tallied(user)
     later = timezone.now() + dt.timedelta(days=40)
     for name in selectors.QUEUES:
         whole = [c.pk for c in selectors.case_queue(user=user, queue=name, now=later)]

@@ -1,4 +1,5 @@
-"""Every read of the cases domain, scoped by the user.
+"""Who sees which case, and the staff's queues: scope, the queues' filters and order, their badges (counted, or from
+the open cases' tally above a compound), and a page of a wide area's cases found side by side.
 
 Who sees a case: its reporter; its first receiver, dispatcher and handler; supervisors, their assistants and grid
 workers see every case in their scope; other handlers (stewards, group leaders, peacemakers, community staff,
@@ -8,7 +9,7 @@ street officers) see the cases in their scope that are routed to their role. Eve
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -18,22 +19,12 @@ from linli.cases.models import (
     OPEN_STATES,
     OVERDUE_STATES,
     Case,
-    CaseAttachment,
-    CaseEvent,
     Category,
-    DeadlinePolicy,
-    FollowUpCall,
-    Mediation,
-    MeToo,
-    Priority,
     QueueTally,
-    RoutingRule,
     State,
-    WorkdayOverride,
 )
 from linli.core.pagination import count_up_to
-from linli.core.scope import scope_paths, scope_q
-from linli.places.models import Place, PlaceKind
+from linli.places.models import Place
 
 QUEUES = ["mine", "new", "team", "overdue", "awaiting_feedback", "escalated", "all"]
 
@@ -312,246 +303,3 @@ def _widest_area_cases(user) -> QuerySet[Case] | None:
     what they see, for counting it only as far as a cap (:func:`linli.core.pagination.count_up_to`)."""
     paths = [path for role, path in workflow.role_paths(user) if role in workflow.SEE_ALL_ROLES]
     return Case.objects.filter(path__startswith=min(paths, key=len)) if paths else None
-
-
-def get_case_for_user(*, user, pk: int) -> Case:
-    """One case, or 404 — the same answer for missing and for not visible."""
-    case = _base(user).select_related("category", "place", "compound", "owner", "assignee", "reporter", "merged_into",
-                                      "dispatched_by", "routing_rule").filter(pk=pk).first()
-    if case is None:
-        raise Http404
-    return case
-
-
-def get_photo(*, pk: int) -> CaseAttachment:
-    """A photo by key, or 404 (the link that names it is the reader's permission: :mod:`linli.cases.photo_links`)."""
-    attachment = CaseAttachment.objects.filter(pk=pk).first()
-    if attachment is None:
-        raise Http404
-    return attachment
-
-
-def case_timeline(*, case: Case, public_only: bool = False) -> list[CaseEvent]:
-    """The case's events, oldest first, with their actors and photos (two queries)."""
-    events = case.events.select_related("actor").prefetch_related(
-        Prefetch("attachments", queryset=CaseAttachment.objects.order_by("id")))
-    if public_only:
-        events = events.filter(public=True)
-    return list(events.order_by("at", "id"))
-
-
-def case_attachments(*, case: Case) -> list[CaseAttachment]:
-    return list(case.attachments.order_by("id"))
-
-
-def nearby_open_cases(*, place: Place, category: Category | None = None, limit: int = 5,
-                      resident=None) -> list[Case]:
-    """Open cases near ``place`` ("is it one of these?"): the same building, or the compound's public spots for a
-    compound-level place; of the same category when given. Show only ``public_reporter`` of these to residents.
-    With ``resident``, each case tells ``yours`` (they reported it) and ``joined`` (they said "me too" already):
-    neither can be joined again."""
-    if place.kind == PlaceKind.COMPOUND:
-        near = Q(path=place.path)
-    elif place.building_id or place.kind == PlaceKind.BUILDING:
-        building = place if place.kind == PlaceKind.BUILDING else place.building
-        near = Q(path__startswith=building.path)
-    else:
-        near = Q(path=place.path)
-    qs = Case.objects.filter(near, state__in=OPEN_STATES).exclude(state=State.RESOLVED).select_related(
-        "category", "place", "reporter")
-    if category is not None:
-        qs = qs.filter(category=category)
-    if resident is not None:
-        qs = qs.annotate(joined=Exists(MeToo.objects.filter(case=OuterRef("pk"), resident=resident)))
-    cases = list(qs.order_by("-me_too_count", "-created_at")[:limit])
-    for case in cases:
-        case.yours = resident is not None and case.reporter_id == resident.pk
-    return cases
-
-
-def resident_cases(*, user) -> QuerySet[Case]:
-    """The cases a resident reported — on their phone, or by calling or visiting staff, who entered it for the
-    resident record their account is linked to — or said "me too" to."""
-    if user is None or not user.is_authenticated:
-        return Case.objects.none()
-    from linli.accounts.models import ResidentLink
-
-    entered_for_them = Exists(ResidentLink.objects.filter(resident=OuterRef("reporter_id"), user=user,
-                                                          ended_at__isnull=True))
-    joined = Exists(MeToo.objects.filter(case=OuterRef("pk"), user=user))
-    return (Case.objects.annotate(reported_by_them=Q(reporter_user=user) | entered_for_them)
-            .filter(Q(reported_by_them=True) | joined)
-            .select_related("category", "place").order_by("-created_at", "-id"))
-
-
-def requested_workdays(*, case: Case) -> int | None:
-    """The working days asked for in the case's latest request for more time (the approval defaults to them)."""
-    asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
-    return asked.data.get("workdays") if asked else None
-
-
-def resident_cases_waiting(*, user) -> int:
-    """How many of a resident's own reports wait for them: a question to answer, a result to rate."""
-    if user is None or not user.is_authenticated:
-        return 0
-    return Case.objects.filter(reporter_user=user, state__in=[State.WAITING_REPORTER, State.RESOLVED]).count()
-
-
-def follow_up_calls(*, user, open_only: bool = True) -> QuerySet[FollowUpCall]:
-    """Follow-up calls the user owes (or, for a supervisor, those of their area)."""
-    qs = FollowUpCall.objects.filter(Q(assignee=user) | Q(case__in=Case.objects.filter(visible_q(user)))
-                                     ).select_related("case", "case__category", "case__place", "assignee")
-    if open_only:
-        qs = qs.filter(done_at__isnull=True)
-    return qs.order_by("due_at", "id")
-
-
-def get_follow_up_call_for_user(*, user, pk: int) -> FollowUpCall:
-    call = follow_up_calls(user=user, open_only=False).filter(pk=pk).first()
-    if call is None:
-        raise Http404
-    return call
-
-
-def get_mediation_for_user(*, user, pk: int) -> Mediation:
-    """A mediation seen through its case — or by its own peacemaker, whom the case need not be routed to."""
-    mine = Q(peacemaker=user) if getattr(user, "pk", None) else Q(pk__in=[])
-    mediation = (Mediation.objects.filter(Q(case__in=Case.objects.filter(visible_q(user))) | mine, pk=pk)
-                 .select_related("case", "peacemaker").first())
-    if mediation is None:
-        raise Http404
-    return mediation
-
-
-def categories(*, active_only: bool = True) -> QuerySet[Category]:
-    qs = Category.objects.all()
-    return qs.filter(is_active=True) if active_only else qs
-
-
-def handler_in_area(*, user, pk: int):
-    """The account ``pk`` if it holds a current role in ``user``'s area (someone a supervisor may route cases to),
-    else None — never any account by its number."""
-    from linli.accounts.models import User
-
-    return (User.objects.filter(pk=pk, role_assignments__ended_at__isnull=True)
-            .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
-
-
-def handlers_in_area(*, user) -> list[tuple[int, str]]:
-    """Everyone :func:`handler_in_area` accepts, as ``(account, "name · role")`` to pick from (a supervisor does
-    not know account numbers), sorted by name."""
-    from linli.accounts.models import RoleAssignment
-
-    rows = (RoleAssignment.objects.filter(ended_at__isnull=True, user__is_active=True)
-            .filter(scope_q(user, "place__path")).select_related("user").order_by("user__display_name", "id"))
-    roles: dict[int, list[str]] = {}
-    names: dict[int, str] = {}
-    for r in rows:
-        names[r.user_id] = str(r.user)
-        roles.setdefault(r.user_id, [])
-        if r.get_role_display() not in roles[r.user_id]:
-            roles[r.user_id].append(str(r.get_role_display()))
-    return sorted(((pk, f"{names[pk]} · {'、'.join(roles[pk])}") for pk in names), key=lambda c: c[1])
-
-
-def peacemakers_for(*, case: Case) -> QuerySet:
-    """The peacemakers who may mediate ``case``: a current peacemaker role at its place or above."""
-    from linli.accounts.models import Role, RoleAssignment, User
-    from linli.cases.services.common import path_prefixes
-
-    return User.objects.filter(pk__in=RoleAssignment.objects.filter(
-        role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=path_prefixes(case.path)).values("user_id"))
-
-
-def active_category(code: str) -> Category | None:
-    """The active category whose code is ``code``, or None — from the settings this process holds (every report
-    through the API looks one up; the report's write checks that it is still active:
-    :func:`linli.cases.services.config.guard_sql`)."""
-    from linli.cases.services import config
-
-    return config.held().category(code)
-
-
-def routing_rules(*, user, category: Category | None = None, active_only: bool = True) -> QuerySet[RoutingRule]:
-    """Rules on nodes in the user's scope or above it (a compound's staff see the community's fallbacks)."""
-    from linli.core.scope import scope_paths
-
-    above = set()
-    for p in scope_paths(user):
-        parts = [x for x in p.split("/") if x]
-        above.update("".join(f"{x}/" for x in parts[: i + 1]) for i in range(len(parts)))
-    qs = RoutingRule.objects.filter(scope_q(user) | Q(path__in=above)).select_related(
-        "category", "place", "handler")
-    if category is not None:
-        qs = qs.filter(category=category)
-    if active_only:
-        qs = qs.filter(is_active=True)
-    return qs.order_by("category__sort_order", "path", "level")
-
-
-def get_routing_rule_for_user(*, user, pk: int) -> RoutingRule:
-    rule = routing_rules(user=user, active_only=False).filter(pk=pk).first()
-    if rule is None:
-        raise Http404
-    return rule
-
-
-def unrouted_categories(*, path: str) -> list[Category]:
-    """Active categories that no routing rule covers at ``path`` (they would fall back to the defaults)."""
-    from linli.cases.services import path_prefixes
-
-    routed = RoutingRule.objects.filter(is_active=True, path__in=path_prefixes(path)).values("category_id")
-    return list(Category.objects.filter(is_active=True).exclude(pk__in=routed))
-
-
-def deadline_places(*, user) -> QuerySet[Place]:
-    """The streets, communities and compounds whose deadlines ``user`` may set (those a supervisor role of theirs
-    covers)."""
-    from linli.cases.services.deadlines import DEADLINE_PLACE_KINDS
-
-    paths = [path for role, path in workflow.role_paths(user) if role in workflow.SUPERVISOR_ROLES]
-    if not paths:
-        return Place.objects.none()
-    q = Q()
-    for path in paths:
-        q |= Q(path__startswith=path)
-    return Place.objects.filter(q, kind__in=DEADLINE_PLACE_KINDS).order_by("path")
-
-
-def deadline_policies(*, user) -> QuerySet[DeadlinePolicy]:
-    """The deadlines that bear on ``user``'s area: the default of everywhere, those held above their area (read
-    only) and those inside it."""
-    from linli.cases.services.common import path_prefixes
-
-    above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
-    return (DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user))
-            .select_related("category", "place").order_by("category__sort_order", "category_id", "priority", "path"))
-
-
-def deadlines_in_force(*, place: Place) -> list[dict]:
-    """For each active category and priority, the deadline a case at ``place`` gets and where it comes from
-    (``source``: the policy, or None for Linli's built-in figures) — the same choice as
-    :func:`linli.cases.services.deadlines.deadline_for`, in two queries."""
-    from linli.cases.services.common import path_prefixes
-    from linli.cases.services.deadlines import DEFAULT_DEADLINES
-
-    prefixes = path_prefixes(place.path)
-    best: dict[tuple[int, str], DeadlinePolicy] = {}
-    for policy in DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=prefixes)).select_related("place"):
-        key = (policy.category_id, policy.priority)
-        depth = len(policy.path) if policy.place_id else -1
-        if key not in best or depth > (len(best[key].path) if best[key].place_id else -1):
-            best[key] = policy
-    rows = []
-    for category in Category.objects.filter(is_active=True):
-        for priority in Priority:
-            policy = best.get((category.pk, priority.value))
-            hours, days = (policy.response_hours, policy.resolution_workdays) if policy else DEFAULT_DEADLINES[priority]
-            rows.append({"category": category, "priority": priority, "response_hours": hours,
-                         "resolution_workdays": days, "source": policy})
-    return rows
-
-
-def workday_overrides(*, year: int | None = None) -> QuerySet[WorkdayOverride]:
-    qs = WorkdayOverride.objects.all()
-    return qs.filter(date__year=year) if year else qs

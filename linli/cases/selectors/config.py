@@ -1,0 +1,152 @@
+"""What supervisors set and the forms offer: categories, handlers, peacemakers, routing rules, deadlines and the
+holiday calendar, each within the reader's area."""
+
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from linli.cases import workflow
+from linli.cases.models import (
+    Case,
+    Category,
+    DeadlinePolicy,
+    Priority,
+    RoutingRule,
+    WorkdayOverride,
+)
+from linli.core.scope import scope_paths, scope_q
+from linli.places.models import Place
+
+
+def categories(*, active_only: bool = True) -> QuerySet[Category]:
+    qs = Category.objects.all()
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def handler_in_area(*, user, pk: int):
+    """The account ``pk`` if it holds a current role in ``user``'s area (someone a supervisor may route cases to),
+    else None — never any account by its number."""
+    from linli.accounts.models import User
+
+    return (User.objects.filter(pk=pk, role_assignments__ended_at__isnull=True)
+            .filter(scope_q(user, "role_assignments__place__path")).distinct().first())
+
+
+def handlers_in_area(*, user) -> list[tuple[int, str]]:
+    """Everyone :func:`handler_in_area` accepts, as ``(account, "name · role")`` to pick from (a supervisor does
+    not know account numbers), sorted by name."""
+    from linli.accounts.models import RoleAssignment
+
+    rows = (RoleAssignment.objects.filter(ended_at__isnull=True, user__is_active=True)
+            .filter(scope_q(user, "place__path")).select_related("user").order_by("user__display_name", "id"))
+    roles: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    for r in rows:
+        names[r.user_id] = str(r.user)
+        roles.setdefault(r.user_id, [])
+        if r.get_role_display() not in roles[r.user_id]:
+            roles[r.user_id].append(str(r.get_role_display()))
+    return sorted(((pk, f"{names[pk]} · {'、'.join(roles[pk])}") for pk in names), key=lambda c: c[1])
+
+
+def peacemakers_for(*, case: Case) -> QuerySet:
+    """The peacemakers who may mediate ``case``: a current peacemaker role at its place or above."""
+    from linli.accounts.models import Role, RoleAssignment, User
+    from linli.cases.services.common import path_prefixes
+
+    return User.objects.filter(pk__in=RoleAssignment.objects.filter(
+        role=Role.PEACEMAKER, ended_at__isnull=True, place__path__in=path_prefixes(case.path)).values("user_id"))
+
+
+def active_category(code: str) -> Category | None:
+    """The active category whose code is ``code``, or None — from the settings this process holds (every report
+    through the API looks one up; the report's write checks that it is still active:
+    :func:`linli.cases.services.config.guard_sql`)."""
+    from linli.cases.services import config
+
+    return config.held().category(code)
+
+
+def routing_rules(*, user, category: Category | None = None, active_only: bool = True) -> QuerySet[RoutingRule]:
+    """Rules on nodes in the user's scope or above it (a compound's staff see the community's fallbacks)."""
+    from linli.core.scope import scope_paths
+
+    above = set()
+    for p in scope_paths(user):
+        parts = [x for x in p.split("/") if x]
+        above.update("".join(f"{x}/" for x in parts[: i + 1]) for i in range(len(parts)))
+    qs = RoutingRule.objects.filter(scope_q(user) | Q(path__in=above)).select_related(
+        "category", "place", "handler")
+    if category is not None:
+        qs = qs.filter(category=category)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("category__sort_order", "path", "level")
+
+
+def get_routing_rule_for_user(*, user, pk: int) -> RoutingRule:
+    rule = routing_rules(user=user, active_only=False).filter(pk=pk).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def unrouted_categories(*, path: str) -> list[Category]:
+    """Active categories that no routing rule covers at ``path`` (they would fall back to the defaults)."""
+    from linli.cases.services import path_prefixes
+
+    routed = RoutingRule.objects.filter(is_active=True, path__in=path_prefixes(path)).values("category_id")
+    return list(Category.objects.filter(is_active=True).exclude(pk__in=routed))
+
+
+def deadline_places(*, user) -> QuerySet[Place]:
+    """The streets, communities and compounds whose deadlines ``user`` may set (those a supervisor role of theirs
+    covers)."""
+    from linli.cases.services.deadlines import DEADLINE_PLACE_KINDS
+
+    paths = [path for role, path in workflow.role_paths(user) if role in workflow.SUPERVISOR_ROLES]
+    if not paths:
+        return Place.objects.none()
+    q = Q()
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return Place.objects.filter(q, kind__in=DEADLINE_PLACE_KINDS).order_by("path")
+
+
+def deadline_policies(*, user) -> QuerySet[DeadlinePolicy]:
+    """The deadlines that bear on ``user``'s area: the default of everywhere, those held above their area (read
+    only) and those inside it."""
+    from linli.cases.services.common import path_prefixes
+
+    above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
+    return (DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user))
+            .select_related("category", "place").order_by("category__sort_order", "category_id", "priority", "path"))
+
+
+def deadlines_in_force(*, place: Place) -> list[dict]:
+    """For each active category and priority, the deadline a case at ``place`` gets and where it comes from
+    (``source``: the policy, or None for Linli's built-in figures) — the same choice as
+    :func:`linli.cases.services.deadlines.deadline_for`, in two queries."""
+    from linli.cases.services.common import path_prefixes
+    from linli.cases.services.deadlines import DEFAULT_DEADLINES
+
+    prefixes = path_prefixes(place.path)
+    best: dict[tuple[int, str], DeadlinePolicy] = {}
+    for policy in DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=prefixes)).select_related("place"):
+        key = (policy.category_id, policy.priority)
+        depth = len(policy.path) if policy.place_id else -1
+        if key not in best or depth > (len(best[key].path) if best[key].place_id else -1):
+            best[key] = policy
+    rows = []
+    for category in Category.objects.filter(is_active=True):
+        for priority in Priority:
+            policy = best.get((category.pk, priority.value))
+            hours, days = (policy.response_hours, policy.resolution_workdays) if policy else DEFAULT_DEADLINES[priority]
+            rows.append({"category": category, "priority": priority, "response_hours": hours,
+                         "resolution_workdays": days, "source": policy})
+    return rows
+
+
+def workday_overrides(*, year: int | None = None) -> QuerySet[WorkdayOverride]:
+    qs = WorkdayOverride.objects.all()
+    return qs.filter(date__year=year) if year else qs
