@@ -124,22 +124,8 @@ def _case_context(request, case, **forms):
         "comment_form": CommentForm(initial={"public": True}),
         "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
         "can_mediate": workflow.can_start_mediation(request.user, case),
-        "handlers": _handlers(case),
+        "handlers": selectors.dispatch_handlers(case=case),
     }
-
-
-def _handlers(case) -> list[tuple[str, list[tuple[int, str]]]]:
-    """People who may be chosen as the handler when dispatching: role holders at or above the case's place, grouped
-    by role (``[(role label, [(user id, name), …]), …]``) — the dispatcher picks the steward under "物管家", not
-    from everyone of the compound."""
-    from linli.accounts.models import RoleAssignment
-
-    prefixes = services.path_prefixes(case.path)
-    rows = RoleAssignment.objects.filter(ended_at__isnull=True, place__path__in=prefixes).select_related("user")
-    groups: dict[str, set[tuple[int, str]]] = {}
-    for r in rows:
-        groups.setdefault(r.get_role_display(), set()).add((r.user_id, str(r.user)))
-    return [(role, sorted(people, key=lambda p: p[1])) for role, people in sorted(groups.items())]
 
 
 @login_required

@@ -142,9 +142,13 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     assert worker.evaluate("document.documentElement.scrollWidth") <= 360  # the case page fits the phone
     _act(worker, "accept")
     worker.locator('details[data-action="dispatch"] summary').click()
-    worker.select_option('details[data-action="dispatch"] select[name=level]', "compound")
-    worker.select_option('details[data-action="dispatch"] select[name=role]', "property_steward")
-    worker.select_option('details[data-action="dispatch"] select[name=assignee]', str(steward.pk))
+    dispatch = 'details[data-action="dispatch"]'
+    worker.select_option(f"{dispatch} select[name=level]", "compound")
+    worker.select_option(f"{dispatch} select[name=assignee]", str(steward.pk))  # the handler's role goes with them
+    assert worker.input_value(f"{dispatch} select[name=role]") == "property_steward"
+    offered = worker.eval_on_selector_all(f"{dispatch} select[name=assignee] optgroup:not([disabled])",
+                                          "groups => groups.map(g => g.dataset.role)")
+    assert offered == ["property_steward"]  # only the people holding the chosen role are offered
     with worker.expect_navigation():  # the page the click leads to, loaded
         worker.locator('details[data-action="dispatch"] button[type=submit]').click()
     case.refresh_from_db()

@@ -22,6 +22,7 @@ from linli.cases.selectors.config import (  # noqa: F401
     deadline_places,
     deadline_policies,
     deadlines_in_force,
+    dispatch_handlers,
     get_routing_rule_for_user,
     handler_in_area,
     handlers_in_area,

@@ -49,6 +49,23 @@ def handlers_in_area(*, user) -> list[tuple[int, str]]:
     return sorted(((pk, f"{names[pk]} · {'、'.join(roles[pk])}") for pk in names), key=lambda c: c[1])
 
 
+def dispatch_handlers(*, case: Case) -> list[tuple[str, str, list[tuple[int, str]]]]:
+    """Who may be chosen as the handler when dispatching ``case``: role holders at or above its place, grouped by
+    role — ``[(role, role's label, [(account, name), …]), …]`` — so that the dispatcher picks the steward under
+    "物业管家", not from everyone of the compound (the page shows only the chosen role's group)."""
+    from linli.accounts.models import Role, RoleAssignment
+    from linli.cases.services.common import path_prefixes
+
+    rows = (RoleAssignment.objects.filter(ended_at__isnull=True, user__is_active=True,
+                                          place__path__in=path_prefixes(case.path)).select_related("user"))
+    groups: dict[str, set[tuple[int, str]]] = {}
+    for r in rows:
+        groups.setdefault(r.role, set()).add((r.user_id, str(r.user)))
+    labelled = [(role, str(Role(role).label)) for role in groups if role in Role.values]
+    return [(role, label, sorted(groups[role], key=lambda p: p[1])) for role, label in sorted(labelled,
+                                                                                               key=lambda r: r[1])]
+
+
 def peacemakers_for(*, case: Case) -> QuerySet:
     """The peacemakers who may mediate ``case``: a current peacemaker role at its place or above."""
     from linli.accounts.models import Role, RoleAssignment, User

@@ -281,7 +281,7 @@ def test_grid_worker_accepts_and_dispatches_steward_resolves_with_photo(client, 
     steward = User.objects.get(username="steward1")
     # The handlers to dispatch to are grouped by role: the steward under the steward's role.
     detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    group = re.search(r'<optgroup label="物管家">(.*?)</optgroup>', detail).group(1)
+    group = re.search(r'<optgroup label="物管家" data-role="property_steward">(.*?)</optgroup>', detail).group(1)
     assert f'<option value="{steward.pk}">' in group and f'<option value="{grid1.pk}">' not in group
     client.post(reverse("cases:transition", args=[case.pk, "dispatch"]),
                 {"version": case.version, "level": "compound", "role": "property_steward", "assignee": steward.pk})
