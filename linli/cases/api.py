@@ -88,6 +88,8 @@ class CaseIn(Schema):
 class TransitionIn(Schema):
     version: int = Field(description="The case's version the caller saw; an older one is refused (409).")
     note: str = ""
+    note_internal: bool = Field(False, description="The note is for staff only: the reporter sees the step, not "
+                                                   "the note.")
     level: str = ""
     role: str = ""
     assignee_id: int | None = None
@@ -170,7 +172,8 @@ def case_transition(request, case_id: int, action: str, payload: TransitionIn):
         params["into"] = into
     try:
         case = services.case_transition(actor=user, case=case, action=action, note=payload.note,
-                                        expected_version=payload.version, **params)
+                                        note_internal=payload.note_internal, expected_version=payload.version,
+                                        **params)
     except ApplicationError as exc:
         if exc.code == "stale":
             from linli.api.api import error_response

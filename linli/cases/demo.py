@@ -504,7 +504,7 @@ def _reporter_messages(user, cases: list[Case], now: dt.datetime) -> None:
             title = lazy_format(gettext_lazy("Case %(number)s: %(state)s"), number=case.number,
                                 state=State(event.to_state).label)
             body = gettext_lazy("The result has been reported. Are you satisfied? Please rate it.") if (
-                event.action == "resolve") else event.note  # what the reporter is sent (services.transitions._tell)
+                event.action == "resolve") else "" if event.data.get("note_internal") else event.note  # as _tell
             texts = in_each_language(title=title, body=body)
             own = texts[settings.LANGUAGE_CODE]
             rows.append(Notification(recipient=user, kind=f"cases.{event.action}", title=own["title"],

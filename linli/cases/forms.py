@@ -76,6 +76,7 @@ class TransitionForm(DeskForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note_internal = forms.BooleanField(label=_("Only staff see this note"), required=False)
     level = forms.ChoiceField(label=_("Level"), choices=[("", "—")] + list(Level.choices), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[("", _("By the routing rules"))] + list(Role.choices),
                              required=False)

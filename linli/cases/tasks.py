@@ -208,6 +208,8 @@ def case_notify(*, case_id: int, kind: str, texts: dict | None = None, user_ids:
     if receivers:
         users.extend(services._receivers(case))
     if texts is None:
-        texts = {settings.LANGUAGE_CODE: {"title": title, "body": body, "reporter_body": reporter_body}}
+        texts = {settings.LANGUAGE_CODE: {"title": title, "body": body}}
+        if reporter_body:  # an empty one meant "the same as the body" then
+            texts[settings.LANGUAGE_CODE]["reporter_body"] = reporter_body
     services.deliver(case, kind=kind, texts=texts, users=users, reporter=reporter)
     return len({u.pk for u in users})

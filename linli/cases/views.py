@@ -154,7 +154,8 @@ def transition(request, pk: int, action: str):
         if form.is_valid():
             try:
                 services.case_transition(actor=user, case=case, action=action, note=d["note"],
-                                         expected_version=d["version"], photos=d["photos"], **params)
+                                         note_internal=d["note_internal"], expected_version=d["version"],
+                                         photos=d["photos"], **params)
             except ApplicationError as exc:
                 if exc.code == "stale":
                     messages.warning(request, exc.message)

@@ -88,9 +88,9 @@ def role_holders(case: Case, role: str):
 
 
 def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), reporter: bool = False,
-            receivers: bool = False, reporter_body="") -> None:
+            receivers: bool = False, reporter_body=None) -> None:
     """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account) —
-    in ``reporter_body``'s words when the reporter is to read something else than staff;
+    in ``reporter_body``'s words when the reporter is to read something else than staff (``""``: the title alone);
     ``receivers``: also whoever receives a new case there (the grid worker, else the branch secretary).
 
     The words may be lazy (:func:`linli.core.i18n.lazy_format`): they are rendered here in every language of the
@@ -108,7 +108,10 @@ def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), repo
         return  # nobody to tell: no task at all
     from linli.cases.tasks import case_notify
 
-    texts = in_each_language(title=title, body=body, reporter_body=reporter_body if tell_reporter else "")
+    texts = in_each_language(title=title, body=body)
+    if tell_reporter and reporter_body is not None:
+        for language, words in in_each_language(reporter_body=reporter_body).items():
+            texts[language]["reporter_body"] = words.get("reporter_body", "")
     enqueue_with_change(case_notify, case_id=case.pk, kind=kind, texts=texts, user_ids=user_ids,
                         reporter=tell_reporter, receivers=receivers)
 
@@ -208,12 +211,13 @@ def task_row(task, kwargs: dict):
 def deliver(case: Case, *, kind: str, texts: dict, users: Iterable, reporter: bool) -> None:
     """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account.
     ``texts``: the words in each language (:func:`linli.core.i18n.in_each_language` of title, body and
-    reporter_body); the reporter reads ``reporter_body`` where there is one (asked to rate a result), else the body."""
+    reporter_body); the reporter reads ``reporter_body`` where there is one (asked to rate a result; empty: a note
+    was for staff only), else the body."""
     from linli.notify.services import notification_send, notification_send_many, outbound_send
 
     staff_texts = {lang: {"title": t.get("title", ""), "body": t.get("body", "")} for lang, t in texts.items()}
-    reporter_texts = {lang: {"title": t.get("title", ""), "body": t.get("reporter_body") or t.get("body", "")}
-                      for lang, t in texts.items()}
+    reporter_texts = {lang: {"title": t.get("title", ""), "body": t["reporter_body"] if "reporter_body" in t
+                             else t.get("body", "")} for lang, t in texts.items()}
     recipients = [u for u in users if u is not None and u.pk != case.reporter_user_id]
     if recipients:
         notification_send_many(recipients=recipients, kind=kind, texts=staff_texts, url=case_url(case),

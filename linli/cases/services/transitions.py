@@ -43,14 +43,17 @@ def _stale_message(case: Case, action: str) -> str:
 @photos_removed_on_failure()
 @transaction.atomic
 def case_transition(*, actor, case: Case, action: str, note="", expected_version: int | None = None,
-                    at: dt.datetime | None = None, photos=(), **params) -> Case:
+                    at: dt.datetime | None = None, photos=(), note_internal: bool = False, **params) -> Case:
     """Apply ``action`` to ``case`` (see :data:`linli.cases.workflow.TRANSITIONS`) and return the updated case.
 
     Refused with an ApplicationError — and nothing changed — when the action is unknown, illegal in the case's
     state, not allowed to ``actor``, missing its note or parameters, or when ``expected_version`` is not the
     case's version any more (someone else acted first). ``params`` by action: dispatch ``role``, ``assignee`` (a
     user or an account number),
-    ``level``; merge ``into``; approve_postpone / request_postpone ``workdays``; refer ``referred_to``."""
+    ``level``; merge ``into``; approve_postpone / request_postpone ``workdays``; refer ``referred_to``.
+
+    ``note_internal``: the note is for staff only — the reporter still sees the step on their timeline and hears
+    of it, but not the note (an action only staff see keeps its note among staff anyway)."""
     transition = workflow.TRANSITIONS.get(action)
     if transition is None:
         raise ApplicationError(_("Unknown action “%(action)s”.") % {"action": action}, field="action")
@@ -73,7 +76,8 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
             "action": transition.label}, field="note")
     now = _now(at)
     from_state = locked.state
-    data: dict = {}
+    public = action not in INTERNAL_ACTIONS
+    data: dict = {"note_internal": True} if note and note_internal and public else {}
     tell_users: list = []
     EFFECTS[action](locked, actor=actor, now=now, params=params, data=data, tell=tell_users)
     locked.state = transition.target
@@ -81,7 +85,7 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
     locked.updated_at = now
     locked.save()
     event = _event(locked, actor=actor, action=action, at=now, from_state=from_state, to_state=locked.state,
-                   note=note, data=data, public=action not in INTERNAL_ACTIONS)
+                   note=note, data=data, public=public)
     if photos:
         attached = _attach(locked, event, photos, actor)
         event.data = {**event.data, "photos": [a.pk for a in attached]}
@@ -101,7 +105,7 @@ BACK_IN_PROGRESS = {"approve_postpone", "deny_postpone", "answer", "resume"}
 def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list) -> None:
     """Who hears of a step, and in what words: staff get the note (and, for more time, how much and until when);
     the reporter — told of each public step, but not of what they did themselves — gets the request to rate a
-    result, not staff."""
+    result, not staff, and no note meant for staff only."""
     label = workflow.TRANSITIONS[action].label if action in BACK_IN_PROGRESS else State(case.state).label
     title = lazy_format(gettext_lazy("Case %(number)s: %(state)s"), number=case.number, state=label)
     body = note
@@ -109,11 +113,12 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
         granted = lazy_format(gettext_lazy("%(n)s more working days: now due %(due)s."), n=data["workdays"],
                               due=timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d"))
         body = lazy_format("%(granted)s %(note)s", granted=granted, note=note)
-    rate_it = action == "resolve" and not case.is_staff_found
-    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users,
-            reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == case.reporter_user_id),
-            reporter_body=gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
-            if rate_it else "")
+    if action == "resolve" and not case.is_staff_found:
+        for_reporter = gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
+    else:
+        for_reporter = "" if data.get("note_internal") else None  # a note for staff only: the step, not the note
+    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users, reporter_body=for_reporter,
+            reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == case.reporter_user_id))
 
 
 def _fx_accept(case, *, actor, now, params, data, tell):

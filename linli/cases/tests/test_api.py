@@ -119,3 +119,14 @@ def test_a_long_list_is_counted_up_to_the_cap_and_says_so(client, api_token, mon
     assert [c["id"] for c in capped["items"]] == [c["id"] for c in whole["items"][2:4]]  # paging goes past the cap
     exact = client.get(API, {"queue": "all", "q": cases[0].number}, **auth).json()  # a filter narrows it under the cap
     assert (exact["count"], exact["count_exact"], exact["items"][0]["id"]) == (1, True, cases[0].pk)
+
+
+def test_a_transition_may_keep_its_note_among_staff(client, api_token, grid1, reported_case):
+    case = reported_case("2")
+    auth = _auth(api_token(grid1))
+    accepted = client.post(f"{API}{case.pk}/accept/", {"version": case.version, "note": "多次来电",
+                                                       "note_internal": True},
+                           content_type="application/json", **auth)
+    assert accepted.status_code == 200
+    event = case.events.get(action="accept")
+    assert event.public and event.note == "多次来电" and event.data["note_internal"] is True

@@ -100,3 +100,40 @@ def test_asking_the_reporter_without_a_question_asks_for_the_question(client_for
     response = client_for(steward).post(reverse("cases:transition", args=[case.pk, "ask_reporter"]),
                                         {"version": case.version, "note": " "})
     assert response.status_code == 400 and "请写下要问反映人的问题" in response.content.decode()
+
+
+def test_a_note_for_staff_only_is_kept_from_the_reporter_but_not_the_step(client, client_for, residents_own_case,
+                                                                          branch, steward):
+    user, _resident, case = residents_own_case("accept")
+    desk = client_for(branch)
+    page = desk.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    card = re.search(r'data-action="dispatch".*?</details>', page, re.S).group(0)
+    assert 'name="note_internal"' in card and "仅工作人员可见" in card  # the dispatcher may keep the note among staff
+    response = desk.post(reverse("cases:transition", args=[case.pk, "dispatch"]),
+                         {"version": case.version, "level": "compound", "role": "property_steward",
+                          "assignee": steward.pk, "note": "该户多次投诉，注意沟通方式", "note_internal": "1"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.DISPATCHED
+    # Staff read the note, marked as theirs alone; the handler is told it.
+    staff_page = desk.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "该户多次投诉" in staff_page and 'data-testid="staff-only"' in staff_page
+    assert Notification.objects.get(recipient=steward, kind="cases.dispatch",
+                                    title__contains=case.number).body == "该户多次投诉，注意沟通方式"
+    # The reporter sees the step and hears of it — without the note.
+    told = Notification.objects.get(recipient=user, kind="cases.dispatch", title__contains=case.number)
+    assert case.number in told.title and told.body == ""
+    client.force_login(user)
+    mine = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert 'data-action="dispatch"' in mine and "该户多次投诉" not in mine
+    assert "该户多次投诉" not in client.get(reverse("mymessages:list")).content.decode()
+
+
+def test_a_note_the_reporter_may_read_still_reaches_them(client, residents_own_case, branch, steward):
+    user, _resident, case = residents_own_case("accept")
+    services.case_transition(actor=branch, case=case, action="dispatch", assignee=steward, role="property_steward",
+                             note="物业今天下午上门")
+    told = Notification.objects.get(recipient=user, kind="cases.dispatch", title__contains=case.number)
+    assert told.body == "物业今天下午上门"
+    client.force_login(user)
+    assert "物业今天下午上门" in client.get(reverse("mycases:detail", args=[case.pk])).content.decode()

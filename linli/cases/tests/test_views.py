@@ -624,7 +624,9 @@ def test_each_action_says_who_will_read_its_note(client_for, steward, in_progres
     page = client_for(steward).get(reverse("cases:detail", args=[case.pk])).content.decode()
     resolve = re.search(r'data-action="resolve".*?</details>', page, re.S).group(0)
     postpone = re.search(r'data-action="request_postpone".*?</details>', page, re.S).group(0)
-    assert "反映人可以看到这条说明" in resolve and "仅工作人员可见" in postpone
+    # A public step's note reaches the reporter unless kept among staff; a step only staff see keeps it there.
+    assert 'name="note_internal"' in resolve and "反映人能看到这一步，看不到说明" in resolve
+    assert 'name="note_internal"' not in postpone and "这条说明仅工作人员可见。" in postpone
 
 
 def test_a_title_linli_wrote_reads_in_the_readers_language_and_a_typed_one_as_typed(client_for, branch, demo,
