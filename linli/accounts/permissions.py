@@ -255,6 +255,8 @@ NOT_IN_THE_MATRIX = {
     "mycases:similar": "resident self: open cases near their own unit (cases/tests/test_views.py)",
     "mycases:detail": "resident self: a case of their compound they reported or joined (cases/tests/test_views.py)",
     "mycases:me_too": "resident self: joins a case of their own compound (cases/tests/test_views.py)",
+    "mycases:me_too_withdraw": "resident self: withdraws their own \"me too\" from a case they joined "
+                               "(cases/tests/test_views.py)",
     "mycases:rate": "resident self: rates their own case (cases/tests/test_views.py)",
     "mycases:answer": "resident self: answers a question on their own case (cases/tests/test_views.py)",
     "mymessages:list": "resident self: their own messages (cases/tests/test_views.py)",

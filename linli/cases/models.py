@@ -489,13 +489,15 @@ class CaseAttachment(models.Model):
 
 
 class MeToo(models.Model):
-    """Someone else has the same problem ("me too"): counted on the case instead of a duplicate report."""
+    """Someone else has the same problem ("me too"): counted on the case instead of a duplicate report. Withdrawn
+    (``withdrawn_at``) when their problem has gone: no longer counted, the row kept; saying it again counts it again."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="me_toos")
     resident = models.ForeignKey("places.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
     at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         constraints = [

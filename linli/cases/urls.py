@@ -32,6 +32,7 @@ resident_urlpatterns = ([
     path("report/similar/", views_resident.similar, name="similar"),
     path("<int:pk>/", views_resident.my_case, name="detail"),
     path("<int:pk>/me-too/", views_resident.me_too, name="me_too"),
+    path("<int:pk>/me-too/withdraw/", views_resident.me_too_withdraw, name="me_too_withdraw"),
     path("<int:pk>/rate/", views_resident.rate, name="rate"),
     path("<int:pk>/answer/", views_resident.answer, name="answer"),
 ], "mycases")

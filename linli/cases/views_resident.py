@@ -96,6 +96,20 @@ def me_too(request, pk: int):
     return redirect("mycases:list")
 
 
+@resident_login_required
+@require_POST
+def me_too_withdraw(request, pk: int):
+    """"My problem has gone": their "me too" on one of the cases they joined no longer counts."""
+    case = _own_case(request, pk)
+    try:
+        services.case_me_too_withdraw(actor=request.user, case=case, resident=_resident(request))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("mycases:detail", case.pk)
+    messages.success(request, _("You are no longer counted on case %(number)s.") % {"number": case.number})
+    return redirect("mycases:list")
+
+
 def _own_case(request, pk: int, *, reported: bool = False) -> Case:
     """One of the resident's cases (``reported``: one they reported on their own account, which they may answer
     and rate), or 404."""
@@ -128,6 +142,8 @@ def _my_case_context(request, case, **forms) -> dict:
     asked = mine and case.state == State.WAITING_REPORTER
     return {
         "case": case, "mine": mine, "timeline": timeline,
+        # joined with "me too" (not reported by them): they may say their problem has gone while it is open
+        "may_withdraw": case.is_open and not getattr(case, "reported_by_them", True),
         # the question they are to answer, shown above the answer box (the timeline has it too, further down)
         "question": next((e.note for e in reversed(timeline) if e.action == "ask_reporter"), "") if asked else "",
         "rate_form": (forms.get("rate_form") or RateForm(initial={"version": case.version}))

@@ -191,6 +191,7 @@ EVENT_ACTIONS = {
     # A context of its own: the bare word is also the label of the date a case was reported (上报时间).
     "submit": pgettext_lazy("case event", "reported"),
     "me_too": _("me too"),
+    "me_too_withdrawn": _("“me too” withdrawn"),
     "comment": _("comment"),
     "feedback": _("rated"),
     "remind": _("reminder"),

@@ -69,7 +69,8 @@ def nearby_open_cases(*, place: Place, category: Category | None = None, limit: 
     if category is not None:
         qs = qs.filter(category=category)
     if resident is not None:
-        qs = qs.annotate(joined=Exists(MeToo.objects.filter(case=OuterRef("pk"), resident=resident)))
+        qs = qs.annotate(joined=Exists(MeToo.objects.filter(case=OuterRef("pk"), resident=resident,
+                                                            withdrawn_at__isnull=True)))
     cases = list(qs.order_by("-me_too_count", "-created_at")[:limit])
     for case in cases:
         case.yours = resident is not None and case.reporter_id == resident.pk
@@ -78,14 +79,14 @@ def nearby_open_cases(*, place: Place, category: Category | None = None, limit: 
 
 def resident_cases(*, user) -> QuerySet[Case]:
     """The cases a resident reported — on their phone, or by calling or visiting staff, who entered it for the
-    resident record their account is linked to — or said "me too" to."""
+    resident record their account is linked to — or said "me too" to (and have not withdrawn it)."""
     if user is None or not user.is_authenticated:
         return Case.objects.none()
     from linli.accounts.models import ResidentLink
 
     entered_for_them = Exists(ResidentLink.objects.filter(resident=OuterRef("reporter_id"), user=user,
                                                           ended_at__isnull=True))
-    joined = Exists(MeToo.objects.filter(case=OuterRef("pk"), user=user))
+    joined = Exists(MeToo.objects.filter(case=OuterRef("pk"), user=user, withdrawn_at__isnull=True))
     return (Case.objects.annotate(reported_by_them=Q(reporter_user=user) | entered_for_them)
             .filter(Q(reported_by_them=True) | joined)
             .select_related("category", "place").order_by("-created_at", "-id"))

@@ -39,7 +39,14 @@ from linli.cases.services.deadlines import (
     workday_override_set,
 )
 from linli.cases.services.feedback import case_verify, feedback_record, follow_up_call_record
-from linli.cases.services.intake import Intake, _receivers, case_create, case_intake, case_me_too
+from linli.cases.services.intake import (
+    Intake,
+    _receivers,
+    case_create,
+    case_intake,
+    case_me_too,
+    case_me_too_withdraw,
+)
 from linli.cases.services.mediation import (
     mediation_agreement_html,
     mediation_agreement_pdf,
@@ -54,7 +61,7 @@ from linli.cases.services.tally import tally_compact, tally_rebuild, tally_repai
 from linli.cases.services.transitions import EFFECTS, case_bulk_transition, case_comment, case_transition
 
 __all__ = [
-    "case_bulk_transition", "case_comment", "case_create", "case_intake", "case_me_too",
+    "case_bulk_transition", "case_comment", "case_create", "case_intake", "case_me_too", "case_me_too_withdraw",
     "CASE_PLACE_KINDS", "case_transition", "case_url", "case_verify", "deadline_for", "DEADLINE_PLACE_KINDS",
     "deadline_policy_remove", "deadline_policy_set", "DEFAULT_DEADLINES", "deliver", "EFFECTS",
     "enqueue_with_change", "_event",

@@ -284,6 +284,35 @@ def _title_words(category_name: str, place: Place, spot: str) -> str:
     return f"{category_name} · {where}"[:120]
 
 
+def _their_me_too(case: Case, user, resident):
+    """The "me too" rows of one person on ``case`` (by their resident record, else their account), locked."""
+    rows = MeToo.objects.select_for_update().filter(case=case)
+    return rows.filter(resident=resident) if resident is not None else rows.filter(user=user)
+
+
+@transaction.atomic
+def case_me_too_withdraw(*, actor, case: Case, resident=None) -> MeToo:
+    """A neighbour's problem has gone: their "me too" no longer counts on the case (kept, with when it was
+    withdrawn; a timeline event only staff see). Refused when they had not said it, or the case is over."""
+    if not case.is_open:
+        raise ApplicationError(_("This case is no longer open."), field="case")
+    user = actor if getattr(actor, "pk", None) else None
+    if resident is None:
+        resident = resident_of(user)
+    row = _their_me_too(case, user, resident).filter(withdrawn_at__isnull=True).first() if (
+        user is not None or resident is not None) else None
+    if row is None:
+        raise ApplicationError(_("You have not said “me too” for this case."), field="case")
+    now = timezone.now()
+    row.withdrawn_at = now
+    row.save(update_fields=["withdrawn_at"])
+    Case.objects.filter(pk=case.pk, me_too_count__gt=0).update(me_too_count=F("me_too_count") - 1)
+    case.me_too_count = max(case.me_too_count - 1, 0)
+    _event(case, actor=actor, action="me_too_withdrawn", at=now, public=False)
+    audit(actor=actor, action="cases.me_too_withdraw", target=case, place_path=case.path)
+    return row
+
+
 def title_for_reader(case: Case) -> str:
     """A case's title in the reader's language when Linli wrote it (category · where — the register's own names of
     places stay as they are); a title someone typed, as typed."""
@@ -314,11 +343,14 @@ def case_me_too(*, actor, case: Case, resident=None, note: str = "", photos=()) 
     if (case.reporter_user_id and user and user.pk == case.reporter_user_id) or (
             resident is not None and resident.pk == case.reporter_id):
         raise ApplicationError(_("You reported this case yourself."), field="case")
-    dupe = MeToo.objects.filter(case=case)
-    dupe = dupe.filter(resident=resident) if resident is not None else dupe.filter(user=user)
-    if dupe.exists():
+    row = _their_me_too(case, user, resident).first()
+    if row is not None and row.withdrawn_at is None:
         raise ApplicationError(_("You have already said “me too” for this case."), field="case")
-    row = MeToo.objects.create(case=case, resident=resident, user=user)
+    if row is not None:  # withdrawn before, and the problem is back: counted again on the same row
+        row.withdrawn_at = None
+        row.save(update_fields=["withdrawn_at"])
+    else:
+        row = MeToo.objects.create(case=case, resident=resident, user=user)
     Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
     case.me_too_count += 1
     cleaned = photos_clean_all(photos)  # checked before anything is written

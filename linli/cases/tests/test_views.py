@@ -78,6 +78,62 @@ def test_similar_cases_are_offered_and_me_too_is_counted(client, resident_accoun
     assert reverse("mycases:me_too", args=[mine.pk]) not in html
 
 
+def test_a_neighbour_whose_problem_has_gone_withdraws_their_me_too_and_may_say_it_again(
+        client, client_for, resident_account, reported_case, leak_category, branch):
+    from linli.cases.models import MeToo
+
+    user, resident = resident_account("2")
+    other = reported_case("2", place=resident.unit.building)
+    client.force_login(user)
+    client.post(reverse("mycases:me_too", args=[other.pk]))
+    page = client.get(reverse("mycases:detail", args=[other.pk])).content.decode()
+    assert 'data-testid="me-too-withdraw"' in page
+    response = client.post(reverse("mycases:me_too_withdraw", args=[other.pk]))
+    assert response.status_code == 302 and response.url == reverse("mycases:list")
+    other.refresh_from_db()
+    assert other.me_too_count == 0
+    listed = client.get(reverse("mycases:list")).content.decode()
+    assert "不再计入您" in listed and reverse("mycases:detail", args=[other.pk]) not in listed  # no longer theirs
+    assert client.get(reverse("mycases:detail", args=[other.pk])).status_code == 404
+    # Staff see that it was withdrawn; the row is kept.
+    staff_page = client_for(branch).get(reverse("cases:detail", args=[other.pk])).content.decode()
+    assert 'data-action="me_too_withdrawn"' in staff_page and "撤回" in staff_page
+    assert MeToo.objects.filter(case=other, withdrawn_at__isnull=False).count() == 1
+    # Offered again among similar cases, with "me too" again; said again, it counts again on the same row.
+    client.force_login(user)
+    html = client.get(reverse("mycases:similar"), {"category": leak_category.pk, "where": "building"}).content.decode()
+    assert reverse("mycases:me_too", args=[other.pk]) in html
+    client.post(reverse("mycases:me_too", args=[other.pk]))
+    other.refresh_from_db()
+    assert other.me_too_count == 1 and MeToo.objects.filter(case=other).count() == 1
+
+
+def test_only_a_neighbour_who_joined_may_withdraw_and_only_while_the_case_is_open(client, resident_account,
+                                                                                  residents_own_case, branch):
+    from linli.cases import services
+
+    reporter, _resident, case = residents_own_case("accept")
+    client.force_login(reporter)  # who reported it has nothing to withdraw
+    assert 'data-testid="me-too-withdraw"' not in client.get(
+        reverse("mycases:detail", args=[case.pk])).content.decode()
+    client.post(reverse("mycases:me_too_withdraw", args=[case.pk]))
+    case.refresh_from_db()
+    assert case.me_too_count == 0
+    stranger, _ = resident_account("3")  # a neighbour who never joined it: not theirs at all
+    client.force_login(stranger)
+    assert client.post(reverse("mycases:me_too_withdraw", args=[case.pk])).status_code == 404
+    neighbour, neighbour_resident = resident_account("4")
+    services.case_me_too(actor=neighbour, case=case, resident=neighbour_resident)
+    for action in ("dispatch", "start", "resolve", "close"):
+        case = services.case_transition(actor=branch, case=case, action=action, note="ok")
+    client.force_login(neighbour)
+    assert 'data-testid="me-too-withdraw"' not in client.get(
+        reverse("mycases:detail", args=[case.pk])).content.decode()
+    client.post(reverse("mycases:me_too_withdraw", args=[case.pk]))
+    case.refresh_from_db()
+    assert case.me_too_count == 1  # a closed case keeps its count
+
+
 def test_resident_rates_not_solved_needs_a_reason_then_reopens(client, residents_own_case):
     user, _resident, case = residents_own_case("accept", "dispatch", "start", "resolve")
     client.force_login(user)
