@@ -29,18 +29,26 @@ class DeskForm(forms.Form):
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
 
-def errors_text(form: forms.Form) -> str:
-    """A form's errors as one message for the top of a page, each named by its field's label ("工作日：…"), so that
-    a stock message such as "This field is required." still says which field."""
+def labelled_errors(form: forms.Form) -> list[tuple[str, str]]:
+    """Each of a bound form's errors as ``(field name, message)``, the message named by its field's label
+    ("工作日：…") so that a stock message such as "This field is required." still says which field; errors of the
+    whole form (name ``""``) and of hidden fields as they are, the whole form's last."""
     from django.utils.translation import gettext as _
 
-    parts = []
+    named = []
     for name, errors in form.errors.items():
+        if name == forms.forms.NON_FIELD_ERRORS:
+            continue
         field = form.fields.get(name)
-        for error in errors:
-            parts.append(_("%(field)s: %(error)s") % {"field": field.label, "error": error}
-                         if field is not None and field.label else str(error))
-    return " ".join(parts)
+        labelled = field is not None and field.label and not field.widget.is_hidden
+        named.extend((name, _("%(field)s: %(error)s") % {"field": field.label, "error": error} if labelled
+                      else str(error)) for error in errors)
+    return named + [("", str(error)) for error in form.non_field_errors()]
+
+
+def errors_text(form: forms.Form) -> str:
+    """A form's errors as one message for the top of a page (:func:`labelled_errors`)."""
+    return " ".join(message for _name, message in labelled_errors(form))
 
 
 def error_to_form(form: forms.Form, exc, aliases: dict[str, str] | None = None) -> None:

@@ -77,3 +77,11 @@ def case_title(case) -> str:
     from linli.cases.services.intake import title_for_reader
 
     return title_for_reader(case)
+
+
+@register.filter
+def labelled_errors(form) -> list[tuple[str, str]]:
+    """:func:`linli.core.forms.labelled_errors`: a form's errors, each named by its field's label."""
+    from linli.core.forms import labelled_errors as named
+
+    return named(form)
