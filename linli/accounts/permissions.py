@@ -184,6 +184,8 @@ ENDPOINTS = [
     Endpoint("cases:routing_off", POST, "routing rule", SUPERVISE_CASES),
     Endpoint("cases:deadlines", GET, "none", SUPERVISE_CASES),
     Endpoint("cases:deadlines", POST, "none", SUPERVISE_CASES),
+    Endpoint("cases:responses", GET, "none", SUPERVISE_CASES),
+    Endpoint("cases:responses", POST, "none", SUPERVISE_CASES),
     Endpoint("cases:calendar", GET, "none", SUPERVISE_CASES),
     Endpoint("cases:calendar", POST, "none", EDIT_HOLIDAYS),
     # metrics (linli/metrics)

@@ -129,6 +129,25 @@ class RoutingRuleForm(DeskForm):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
+class ResponseTemplateForm(DeskForm):
+    """A ready-made text for a step: where it is offered (the view's places), for which category and step."""
+
+    template = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the one being changed
+    place = forms.ChoiceField(label=_("Where"), required=False)
+    category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True), label=_("Category"),
+                                      required=False, empty_label=_("Every category"))
+    action = forms.ChoiceField(label=_("Step"))
+    title = forms.CharField(label=_("Short name"), max_length=64)
+    text = forms.CharField(label=_("Text"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from linli.cases import workflow
+        from linli.cases.services import TEMPLATE_ACTIONS
+
+        self.fields["action"].choices = [(a, workflow.action_label(a)) for a in TEMPLATE_ACTIONS]
+
+
 class DeadlineForm(DeskForm):
     place = forms.IntegerField(label=_("Where"), required=False)  # empty: everywhere (a city administrator only)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"))

@@ -629,9 +629,17 @@ class MediationSession(models.Model):
 
 
 class ResponseTemplate(models.Model):
-    """A ready-made text for a step (FixMyStreet's response templates): pick it, edit it, send it."""
+    """A ready-made text for a step (FixMyStreet's response templates): pick it on the step's form, edit it, send it.
 
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    Held for everywhere (no ``place``: a city administrator's) or at a street, community or compound (its
+    supervisors'), for one category or all; a case's step offers those held at or above the case's place.
+    Switched off rather than deleted (``is_active``)."""
+
+    place = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("where"))
+    path = models.CharField(max_length=255, blank=True, db_index=True)  # the place's path ("" everywhere): scope
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("category"))
     action = models.CharField(_("action"), max_length=32)
     title = models.CharField(_("title"), max_length=64)
     text = models.TextField(_("text"))

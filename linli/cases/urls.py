@@ -23,6 +23,7 @@ urlpatterns = [
     path("routing/", views_settings.routing, name="routing"),
     path("routing/<int:pk>/off/", views_settings.routing_deactivate, name="routing_off"),
     path("deadlines/", views_settings.deadlines, name="deadlines"),
+    path("responses/", views_settings.responses, name="responses"),
     path("calendar/", views_settings.calendar, name="calendar"),
 ]
 

@@ -125,6 +125,7 @@ def _case_context(request, case, **forms):
         "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
         "can_mediate": workflow.can_start_mediation(request.user, case),
         "handlers": selectors.dispatch_handlers(case=case),
+        "responses": selectors.response_templates_for(case=case),
     }
 
 
@@ -151,6 +152,9 @@ def transition(request, pk: int, action: str):
             if into is None:
                 form.add_error("into", _("No case with this number in your area."))
             params["into"] = into
+        if not d["note"].strip() and request.POST.get("response"):  # a ready-made text chosen, not edited (no script)
+            offered = selectors.response_templates_for(case=case).get(action, [])
+            d["note"] = next((t.text for t in offered if str(t.pk) == request.POST["response"]), "")
         if form.is_valid():
             try:
                 services.case_transition(actor=user, case=case, action=action, note=d["note"],

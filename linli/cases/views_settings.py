@@ -1,4 +1,5 @@
-"""The supervisors' settings pages under ``/cases/``: routing rules, deadlines and the holiday schedule.
+"""The supervisors' settings pages under ``/cases/``: routing rules, deadlines, response templates and the holiday
+schedule.
 
 Only a supervisor (:func:`linli.cases.workflow.is_supervisor`) opens them (403 otherwise); what they change
 is checked again by the services, which keep each supervisor to their own area.
@@ -21,6 +22,7 @@ from linli.accounts.permissions import EDIT_HOLIDAYS, has_perm
 from linli.cases import selectors, services, workflow
 from linli.cases.forms import (
     DeadlineForm,
+    ResponseTemplateForm,
     RoutingRuleForm,
     WorkdayForm,
 )
@@ -153,6 +155,52 @@ def deadlines(request):
     context = {"form": form, "areas": areas, "area": area, "policies": selectors.deadline_policies(user=user),
                "in_force": selectors.deadlines_in_force(place=area) if area else []}
     return render(request, "cases/deadlines.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def responses(request):
+    """The ready-made texts of the steps (response templates) that bear on the supervisor's area: those held inside
+    it they add, change (``?edit=``) and switch off; those of everywhere and above are read only, except to whoever
+    may keep them. A template or place out of reach answers 404."""
+    user = _supervisor(request)
+    areas = list(selectors.deadline_places(user=user).only("pk", "name", "kind", "path"))
+    may_everywhere = services.may_keep_response_templates(user, None)
+    choices = ([("", _("Everywhere"))] if may_everywhere else []) + [
+        (str(p.pk), f"{p.name} ({p.get_kind_display()})") for p in areas]
+    editing = (selectors.get_response_template_for_user(user=user, pk=_key(request.GET["edit"]))
+               if request.GET.get("edit") else None)
+    if editing is not None and not services.may_keep_response_templates(user, editing.place):
+        raise PermissionDenied
+    initial = ({"template": editing.pk, "place": str(editing.place_id or ""), "category": editing.category_id,
+                "action": editing.action, "title": editing.title, "text": editing.text} if editing
+               else {"place": str(areas[0].pk) if areas else ""})
+    form = ResponseTemplateForm(request.POST if request.method == "POST" else None, initial=initial,
+                                choices={"place": choices})
+
+    def save(d):
+        place = get_in_scope_or_404(Place.objects.all(), user, pk=_key(d["place"])) if d["place"] else None
+        template = (selectors.get_response_template_for_user(user=user, pk=d["template"]) if d.get("template")
+                    else None)
+        return services.response_template_save(actor=user, place=place, category=d["category"],
+                                               action=d["action"], title=d["title"], text=d["text"],
+                                               template=template)
+
+    if request.method == "POST" and "off" in request.POST:  # a template of the list switched off
+        template = selectors.get_response_template_for_user(user=user, pk=_key(request.POST["off"]))
+        try:
+            services.response_template_deactivate(actor=user, template=template)
+            messages.success(request, _("“%(title)s” is no longer offered.") % {"title": template.title})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("cases:responses")
+    if request.method == "POST" and submit(form, save)[0]:
+        messages.success(request, _("Response template saved."))
+        return redirect("cases:responses")
+    templates = list(selectors.response_templates(user=user))
+    for template in templates:
+        template.editable = services.may_keep_response_templates(user, template.place)
+    return render(request, "cases/responses.html", {"form": form, "templates": templates, "editing": editing},
+                  status=400 if form.errors else 200)
 
 
 def _calendar_context() -> dict:

@@ -159,6 +159,11 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     sign_in(desk, "steward1")
     desk.goto(f"/cases/{case.pk}/")
     _act(desk, "start")
+    resolve = 'details[data-action="resolve"]'
+    desk.locator(f"{resolve} summary").click()
+    desk.select_option(f"{resolve} select[name=response]", label="已修复")  # a ready-made text fills the note
+    assert desk.input_value("#note-resolve") == "问题已处理完毕，请您确认是否满意。"
+    desk.locator(f"{resolve} summary").click()
     _act(desk, "resolve", note="更换了厨房进水阀门，已不漏水", photo=_jpeg())
     case.refresh_from_db()
     assert case.state == State.RESOLVED and case.attachments.count() == 2

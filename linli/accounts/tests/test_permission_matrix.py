@@ -242,6 +242,8 @@ CALLS = {
     ("cases:routing_off", "POST"): Call(ok(302), writes=True),  # switches the rule off
     ("cases:deadlines", "GET"): Call(ok(200)),
     ("cases:deadlines", "POST"): Call(ok(400), data={"response_hours": "0"}),
+    ("cases:responses", "GET"): Call(ok(200)),
+    ("cases:responses", "POST"): Call(ok(400), data={"title": ""}),
     ("cases:calendar", "GET"): Call(ok(200)),
     ("cases:calendar", "POST"): Call(ok(400), data={"date": "not a date"}),
     # metrics

@@ -11,6 +11,7 @@ from linli.cases.models import (
     Category,
     DeadlinePolicy,
     Priority,
+    ResponseTemplate,
     RoutingRule,
     WorkdayOverride,
 )
@@ -138,6 +139,38 @@ def deadline_policies(*, user) -> QuerySet[DeadlinePolicy]:
     above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
     return (DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user))
             .select_related("category", "place").order_by("category__sort_order", "category_id", "priority", "path"))
+
+
+def response_templates(*, user) -> QuerySet[ResponseTemplate]:
+    """The active response templates that bear on ``user``'s area: those of everywhere, those held above it (read
+    only) and those inside it."""
+    from linli.cases.services.common import path_prefixes
+
+    above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
+    return (ResponseTemplate.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user),
+                                            is_active=True)
+            .select_related("category", "place").order_by("action", "title", "id"))
+
+
+def get_response_template_for_user(*, user, pk: int) -> ResponseTemplate:
+    """One of :func:`response_templates`, or 404 (missing, switched off and out of reach alike)."""
+    template = response_templates(user=user).filter(pk=pk).first()
+    if template is None:
+        raise Http404
+    return template
+
+
+def response_templates_for(*, case: Case) -> dict[str, list[ResponseTemplate]]:
+    """The texts offered on each step of ``case``'s page: active templates held everywhere or at or above the
+    case's place, for its category or every category — by step (one query)."""
+    from linli.cases.services.common import path_prefixes
+
+    rows = (ResponseTemplate.objects.filter(Q(path="") | Q(path__in=path_prefixes(case.path)), is_active=True)
+            .filter(Q(category__isnull=True) | Q(category_id=case.category_id)).order_by("action", "title", "id"))
+    offered: dict[str, list[ResponseTemplate]] = {}
+    for row in rows:
+        offered.setdefault(row.action, []).append(row)
+    return offered
 
 
 def deadlines_in_force(*, place: Place) -> list[dict]:

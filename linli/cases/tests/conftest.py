@@ -165,3 +165,27 @@ def residents_own_case(resident_account, reported_case, branch):
         return user, resident, case
 
     return make
+
+
+@pytest.fixture
+def other_compound(demo):
+    """A second compound in the demo's community, with one building."""
+    from linli.places.models import Place, PlaceKind
+
+    community = demo.parent
+    compound = Place.objects.create(kind=PlaceKind.COMPOUND, parent=community, code="OT", name="别的小区",
+                                    path=f"{community.path}OT/", depth=community.depth + 1)
+    Place.objects.filter(pk=compound.pk).update(compound=compound)
+    compound.refresh_from_db()
+    return compound
+
+
+@pytest.fixture
+def city_admin(demo):
+    from linli.accounts.models import Role, User
+    from linli.accounts.services import role_grant
+    from linli.places.models import Place, PlaceKind
+
+    user = User.objects.create_user(username="cityadmin", password="x-Long-passw0rd")
+    role_grant(actor=None, user=user, role=Role.CITY_ADMIN, place=Place.objects.get(kind=PlaceKind.CITY))
+    return user

@@ -39,30 +39,6 @@ def test_bad_deadlines_are_refused(hours, days, field, category):
     assert err.value.field == field
 
 
-@pytest.fixture
-def other_compound(demo):
-    """A second compound in the demo's community, with one building."""
-    from linli.places.models import Place, PlaceKind
-
-    community = demo.parent
-    compound = Place.objects.create(kind=PlaceKind.COMPOUND, parent=community, code="OT", name="别的小区",
-                                    path=f"{community.path}OT/", depth=community.depth + 1)
-    Place.objects.filter(pk=compound.pk).update(compound=compound)
-    compound.refresh_from_db()
-    return compound
-
-
-@pytest.fixture
-def city_admin(demo):
-    from linli.accounts.models import Role, User
-    from linli.accounts.services import role_grant
-    from linli.places.models import Place, PlaceKind
-
-    user = User.objects.create_user(username="cityadmin", password="x-Long-passw0rd")
-    role_grant(actor=None, user=user, role=Role.CITY_ADMIN, place=Place.objects.get(kind=PlaceKind.CITY))
-    return user
-
-
 def test_the_most_specific_deadline_above_a_case_wins(new_case, category, demo, branch, secretary, at):
     water = category("water")
     services.deadline_policy_set(actor=secretary, category=water, priority=Priority.NORMAL, place=demo.parent,

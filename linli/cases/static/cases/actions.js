@@ -1,7 +1,8 @@
-// The dispatch form on a case's page: the handler list shows only the people holding the chosen role, and picking
-// a handler chooses their role (a handler who does not hold the role would be refused). Without this script the
-// whole list shows and the server still checks the choice.
+// The action forms on a case's page. Without this script every form still works: the whole handler list shows
+// (the server checks the choice), and a ready-made text chosen with an empty note is sent as the note.
 document.addEventListener("DOMContentLoaded", () => {
+  // Dispatch: the handler list shows only the people holding the chosen role, and picking a handler chooses their
+  // role (a handler who does not hold the role would be refused).
   for (const form of document.querySelectorAll("form[data-dispatch]")) {
     const role = form.querySelector("select[name=role]");
     const handler = form.querySelector("select[name=assignee]");
@@ -24,5 +25,16 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
     narrow();
+  }
+  // A ready-made text (response template) fills the note, to be edited before sending.
+  for (const picker of document.querySelectorAll("select[data-fills]")) {
+    picker.addEventListener("change", () => {
+      const note = document.getElementById(picker.dataset.fills);
+      const option = picker.selectedOptions[0];
+      if (note && option && option.dataset.text) {
+        note.value = option.dataset.text;
+        note.focus();
+      }
+    });
   }
 });
