@@ -2,6 +2,7 @@
 ApplicationError (naming a field) the views put back on the form."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Role
@@ -116,7 +117,7 @@ class AnswerForm(DeskForm):
 
 class CommentForm(DeskForm):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    public = forms.BooleanField(label=_("Shown to the reporter"), required=False, initial=True)
+    note_internal = forms.BooleanField(label=_("Only staff see this note"), required=False)
     photos = PhotosField()
 
 
@@ -145,7 +146,7 @@ class ResponseTemplateForm(DeskForm):
         from linli.cases import workflow
         from linli.cases.services import TEMPLATE_ACTIONS
 
-        self.fields["action"].choices = [(a, workflow.action_label(a)) for a in TEMPLATE_ACTIONS]
+        self.fields["action"].choices = [(a, capfirst(workflow.action_label(a))) for a in TEMPLATE_ACTIONS]
 
 
 class DeadlineForm(DeskForm):

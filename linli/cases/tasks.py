@@ -192,10 +192,11 @@ def cases_sweep_task() -> dict[str, int]:
 
 @task()
 def case_notify(*, case_id: int, kind: str, texts: dict | None = None, user_ids: list[int] = (),
-                reporter: bool = False, receivers: bool = False, title: str = "", body: str = "",
-                reporter_body: str = "") -> int:
+                reporter: bool = False, neighbours: bool = False, receivers: bool = False, title: str = "",
+                body: str = "", reporter_body: str = "") -> int:
     """Deliver what a case's change tells people (enqueued by :func:`linli.cases.services.common._notify`): inbox
-    rows for ``user_ids`` (and the case's receivers when ``receivers``), and the reporter's inbox or a text.
+    rows for ``user_ids`` (and the case's receivers when ``receivers``), the reporter's inbox or a text, and the
+    inboxes of the residents who said "me too" when ``neighbours``.
     ``texts``: the words in each language; ``title``, ``body`` and ``reporter_body`` are those of a task queued
     before messages were kept in each language (one language only). Returns how many people were told in their
     inbox."""
@@ -211,5 +212,5 @@ def case_notify(*, case_id: int, kind: str, texts: dict | None = None, user_ids:
         texts = {settings.LANGUAGE_CODE: {"title": title, "body": body}}
         if reporter_body:  # an empty one meant "the same as the body" then
             texts[settings.LANGUAGE_CODE]["reporter_body"] = reporter_body
-    services.deliver(case, kind=kind, texts=texts, users=users, reporter=reporter)
+    services.deliver(case, kind=kind, texts=texts, users=users, reporter=reporter, neighbours=neighbours)
     return len({u.pk for u in users})

@@ -121,7 +121,7 @@ def _case_context(request, case, **forms):
             case.state == State.RESOLVED and workflow.can_triage(user, case)) else None,
         "requested_workdays": (selectors.requested_workdays(case=case)
                                if case.state == State.POSTPONE_REQUESTED else None),
-        "comment_form": CommentForm(initial={"public": True}),
+        "comment_form": CommentForm(),
         "mediation": getattr(case, "mediation", None) if case.category.is_dispute else None,
         "can_mediate": workflow.can_start_mediation(request.user, case),
         "handlers": selectors.dispatch_handlers(case=case),
@@ -166,7 +166,9 @@ def transition(request, pk: int, action: str):
                     return redirect("cases:detail", case.pk)
                 error_to_form(form, exc)
             else:
-                messages.success(request, _("Done: %(action)s.") % {"action": capfirst(workflow.action_label(action))})
+                case.refresh_from_db()
+                messages.success(request, _("Case %(number)s: %(state)s") % {"number": case.number,
+                                                                             "state": case.get_state_display()})
                 return _after_change(request, user, case)
     case.refresh_from_db()
     return render(request, "cases/case_detail.html", _case_context(request, case, form=form, failed_action=action),
@@ -207,7 +209,7 @@ def comment(request, pk: int):
     if form.is_valid():
         try:
             services.case_comment(actor=user, case=case, note=form.cleaned_data["note"],
-                                  photos=form.cleaned_data["photos"], public=form.cleaned_data["public"])
+                                  photos=form.cleaned_data["photos"], public=not form.cleaned_data["note_internal"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
     else:

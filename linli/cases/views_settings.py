@@ -185,22 +185,25 @@ def responses(request):
                                                action=d["action"], title=d["title"], text=d["text"],
                                                template=template)
 
-    if request.method == "POST" and "off" in request.POST:  # a template of the list switched off
-        template = selectors.get_response_template_for_user(user=user, pk=_key(request.POST["off"]))
+    switch = next((key for key in ("off", "on") if key in request.POST), None) if request.method == "POST" else None
+    if switch:  # a template of the list switched off, or on again
+        template = selectors.get_response_template_for_user(user=user, pk=_key(request.POST[switch]))
         try:
-            services.response_template_deactivate(actor=user, template=template)
-            messages.success(request, _("“%(title)s” is no longer offered.") % {"title": template.title})
+            services.response_template_switch(actor=user, template=template, active=switch == "on")
+            messages.success(request, (_("“%(title)s” is offered again.") if switch == "on"
+                                       else _("“%(title)s” is no longer offered.")) % {"title": template.title})
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("cases:responses")
     if request.method == "POST" and submit(form, save)[0]:
         messages.success(request, _("Response template saved."))
         return redirect("cases:responses")
-    templates = list(selectors.response_templates(user=user))
+    templates = list(selectors.response_templates(user=user, active=None))
     for template in templates:
         template.editable = services.may_keep_response_templates(user, template.place)
-    return render(request, "cases/responses.html", {"form": form, "templates": templates, "editing": editing},
-                  status=400 if form.errors else 200)
+    return render(request, "cases/responses.html", {
+        "form": form, "editing": editing, "templates": [t for t in templates if t.is_active],
+        "switched_off": [t for t in templates if not t.is_active and t.editable]}, status=400 if form.errors else 200)
 
 
 def _calendar_context() -> dict:

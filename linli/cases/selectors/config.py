@@ -141,20 +141,21 @@ def deadline_policies(*, user) -> QuerySet[DeadlinePolicy]:
             .select_related("category", "place").order_by("category__sort_order", "category_id", "priority", "path"))
 
 
-def response_templates(*, user) -> QuerySet[ResponseTemplate]:
-    """The active response templates that bear on ``user``'s area: those of everywhere, those held above it (read
-    only) and those inside it."""
+def response_templates(*, user, active: bool | None = True) -> QuerySet[ResponseTemplate]:
+    """The response templates that bear on ``user``'s area: those of everywhere, those held above it (read only)
+    and those inside it; ``active``: only those switched on (True), off (False), or all (None)."""
     from linli.cases.services.common import path_prefixes
 
     above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
-    return (ResponseTemplate.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user),
-                                            is_active=True)
-            .select_related("category", "place").order_by("action", "title", "id"))
+    rows = ResponseTemplate.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user))
+    if active is not None:
+        rows = rows.filter(is_active=active)
+    return rows.select_related("category", "place").order_by("action", "title", "id")
 
 
 def get_response_template_for_user(*, user, pk: int) -> ResponseTemplate:
-    """One of :func:`response_templates`, or 404 (missing, switched off and out of reach alike)."""
-    template = response_templates(user=user).filter(pk=pk).first()
+    """One of :func:`response_templates`, on or off, or 404 (missing and out of reach alike)."""
+    template = response_templates(user=user, active=None).filter(pk=pk).first()
     if template is None:
         raise Http404
     return template

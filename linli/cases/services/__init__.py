@@ -59,8 +59,8 @@ from linli.cases.services.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, PHOTO_FORMA
 from linli.cases.services.responses import (
     TEMPLATE_ACTIONS,
     may_keep_response_templates,
-    response_template_deactivate,
     response_template_save,
+    response_template_switch,
 )
 from linli.cases.services.routing import Route, routing_resolve, routing_rule_deactivate, routing_rule_save
 from linli.cases.services.tally import tally_compact, tally_rebuild, tally_repair
@@ -75,7 +75,7 @@ __all__ = [
     "MAX_PHOTO_BYTES", "MAX_PHOTOS", "may_set_default_deadlines", "mediation_agreement_html",
     "mediation_agreement_pdf", "mediation_conclude", "mediation_follow_up", "MEDIATION_FOLLOW_UP_DAYS",
     "mediation_session_add", "mediation_start", "_notify", "path_prefixes", "photo_clean", "PHOTO_FORMATS", "quiet",
-    "response_template_deactivate", "response_template_save", "may_keep_response_templates", "TEMPLATE_ACTIONS",
+    "response_template_save", "response_template_switch", "may_keep_response_templates", "TEMPLATE_ACTIONS",
     "_receivers", "resident_of", "role_holders", "Route", "routing_resolve", "routing_rule_deactivate",
     "routing_rule_save", "supervisors_of", "tally_compact", "tally_rebuild", "tally_repair", "workday_override_remove",
     "workday_override_set",

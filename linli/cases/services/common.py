@@ -15,6 +15,7 @@ from linli.cases import workflow
 from linli.cases.models import (
     Case,
     CaseEvent,
+    MeToo,
 )
 from linli.core import crypto
 from linli.core.db import fill_in
@@ -88,10 +89,12 @@ def role_holders(case: Case, role: str):
 
 
 def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), reporter: bool = False,
-            receivers: bool = False, reporter_body=None) -> None:
-    """Tell ``users`` in their inbox, and the reporter (inbox, or a text to their phone when they have no account) —
-    in ``reporter_body``'s words when the reporter is to read something else than staff (``""``: the title alone);
-    ``receivers``: also whoever receives a new case there (the grid worker, else the branch secretary).
+            neighbours: bool = False, receivers: bool = False, public_body=None, reporter_body=None) -> None:
+    """Tell ``users`` in their inbox; the reporter (inbox, or a text to their phone when they have no account);
+    ``neighbours``: the residents who said "me too" (inbox); ``receivers``: whoever receives a new case there (the
+    grid worker, else the branch secretary). Staff read ``body``; residents read ``public_body`` (default the same;
+    ``""``: the title alone, the note being for staff only); the reporter reads ``reporter_body`` where there is one
+    (asked to rate the result), else the public words.
 
     The words may be lazy (:func:`linli.core.i18n.lazy_format`): they are rendered here in every language of the
     site, and each reader reads their own — not the language of whoever made the change.
@@ -104,16 +107,18 @@ def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), repo
         return
     user_ids = sorted({u.pk for u in users if u is not None})
     tell_reporter = bool(reporter and (case.reporter_user_id or case.reporter_phone_encrypted or case.reporter_id))
-    if not (user_ids or tell_reporter or receivers):
+    neighbours = bool(neighbours and case.me_too_count)
+    if not (user_ids or tell_reporter or receivers or neighbours):
         return  # nobody to tell: no task at all
     from linli.cases.tasks import case_notify
 
     texts = in_each_language(title=title, body=body)
-    if tell_reporter and reporter_body is not None:
-        for language, words in in_each_language(reporter_body=reporter_body).items():
-            texts[language]["reporter_body"] = words.get("reporter_body", "")
+    for key, words in (("public_body", public_body), ("reporter_body", reporter_body if tell_reporter else None)):
+        if words is not None and (tell_reporter or neighbours):
+            for language, rendered in in_each_language(**{key: words}).items():
+                texts[language][key] = rendered.get(key, "")
     enqueue_with_change(case_notify, case_id=case.pk, kind=kind, texts=texts, user_ids=user_ids,
-                        reporter=tell_reporter, receivers=receivers)
+                        reporter=tell_reporter, neighbours=neighbours, receivers=receivers)
 
 
 def enqueue_with_change(task, **kwargs) -> None:
@@ -208,29 +213,49 @@ def task_row(task, kwargs: dict):
                         backend_name=backend.alias)
 
 
-def deliver(case: Case, *, kind: str, texts: dict, users: Iterable, reporter: bool) -> None:
-    """What :func:`linli.cases.tasks.case_notify` does: inbox rows, and a text to a reporter without an account.
-    ``texts``: the words in each language (:func:`linli.core.i18n.in_each_language` of title, body and
-    reporter_body); the reporter reads ``reporter_body`` where there is one (asked to rate a result; empty: a note
-    was for staff only), else the body."""
+def deliver(case: Case, *, kind: str, texts: dict, users: Iterable, reporter: bool, neighbours: bool = False) -> None:
+    """What :func:`linli.cases.tasks.case_notify` does: inbox rows for staff, the reporter (or a text to a reporter
+    without an account) and, with ``neighbours``, the residents who said "me too" and still do. ``texts``: the words
+    in each language (:func:`linli.core.i18n.in_each_language` of title, body and — where they differ — public_body
+    and reporter_body, see :func:`_notify`)."""
     from linli.notify.services import notification_send, notification_send_many, outbound_send
 
-    staff_texts = {lang: {"title": t.get("title", ""), "body": t.get("body", "")} for lang, t in texts.items()}
-    reporter_texts = {lang: {"title": t.get("title", ""), "body": t["reporter_body"] if "reporter_body" in t
-                             else t.get("body", "")} for lang, t in texts.items()}
+    def words(key: str) -> dict:
+        return {lang: {"title": t.get("title", ""), "body": _body(t, key)} for lang, t in texts.items()}
+
     recipients = [u for u in users if u is not None and u.pk != case.reporter_user_id]
     if recipients:
-        notification_send_many(recipients=recipients, kind=kind, texts=staff_texts, url=case_url(case),
+        notification_send_many(recipients=recipients, kind=kind, texts=words("body"), url=case_url(case),
                                place_path=case.path)
+    for_reporter = words("reporter_body")
     if reporter and case.reporter_user_id:  # a resident account: the link is to their own page of the case
-        notification_send(recipient=case.reporter_user, kind=kind, texts=reporter_texts,
+        notification_send(recipient=case.reporter_user, kind=kind, texts=for_reporter,
                           url=reverse("mycases:detail", args=[case.pk]), place_path=case.path)
     if reporter and not case.reporter_user_id:
         encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
         if encrypted:  # a text to a phone has one language: the site's own
-            own = pick_language(reporter_texts, settings.LANGUAGE_CODE)
+            own = pick_language(for_reporter, settings.LANGUAGE_CODE)
             outbound_send(to=crypto.decrypt(encrypted), kind=kind,
                           body=f"{own.get('title', '')} {own.get('body', '')}".strip(), place_path=case.path)
+    if neighbours:
+        from linli.accounts.models import User
+
+        told = {u.pk for u in recipients} | {case.reporter_user_id}
+        joined = MeToo.objects.filter(case=case, withdrawn_at__isnull=True).values("user_id")
+        others = [u for u in User.objects.filter(pk__in=joined, is_active=True) if u.pk not in told]
+        if others:
+            notification_send_many(recipients=others, kind=kind, texts=words("public_body"),
+                                   url=reverse("mycases:detail", args=[case.pk]), place_path=case.path)
+
+
+def _body(texts: dict, key: str) -> str:
+    """The words ``key`` of one language's texts, falling back as :func:`_notify` says: reporter_body → public_body
+    → body."""
+    for candidate in {"reporter_body": ("reporter_body", "public_body", "body"),
+                      "public_body": ("public_body", "body"), "body": ("body",)}[key]:
+        if candidate in texts:
+            return texts[candidate]
+    return ""
 
 
 def _event(case: Case, *, actor, action: str, at, from_state: str = "", to_state: str = "", note: str = "",

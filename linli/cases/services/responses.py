@@ -62,12 +62,14 @@ def response_template_save(*, actor, action: str, title: str, text: str, place: 
 
 
 @transaction.atomic
-def response_template_deactivate(*, actor, template: ResponseTemplate) -> ResponseTemplate:
-    """Switch a template off: no longer offered, kept (a text sent with it stays on the timelines anyway)."""
+def response_template_switch(*, actor, template: ResponseTemplate, active: bool) -> ResponseTemplate:
+    """Switch a template off (no longer offered, kept: a text sent with it stays on the timelines anyway) or on
+    again."""
     if not may_keep_response_templates(actor, template.place):
         raise ApplicationError(_("Only a supervisor of this place may keep its response templates."),
                                field="template", code="forbidden")
-    ResponseTemplate.objects.filter(pk=template.pk).update(is_active=False)
-    template.is_active = False
-    audit(actor=actor, action="cases.response_template_deactivate", target=template, place_path=template.path)
+    ResponseTemplate.objects.filter(pk=template.pk).update(is_active=active)
+    template.is_active = active
+    audit(actor=actor, action="cases.response_template_" + ("activate" if active else "deactivate"),
+          target=template, place_path=template.path)
     return template

@@ -105,7 +105,8 @@ BACK_IN_PROGRESS = {"approve_postpone", "deny_postpone", "answer", "resume"}
 def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list) -> None:
     """Who hears of a step, and in what words: staff get the note (and, for more time, how much and until when);
     the reporter — told of each public step, but not of what they did themselves — gets the request to rate a
-    result, not staff, and no note meant for staff only."""
+    result, not staff; the neighbours who said "me too" hear of each public step too; neither reads a note meant for
+    staff only."""
     label = workflow.TRANSITIONS[action].label if action in BACK_IN_PROGRESS else State(case.state).label
     title = lazy_format(gettext_lazy("Case %(number)s: %(state)s"), number=case.number, state=label)
     body = note
@@ -113,12 +114,13 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
         granted = lazy_format(gettext_lazy("%(n)s more working days: now due %(due)s."), n=data["workdays"],
                               due=timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d"))
         body = lazy_format("%(granted)s %(note)s", granted=granted, note=note)
-    if action == "resolve" and not case.is_staff_found:
-        for_reporter = gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
-    else:
-        for_reporter = "" if data.get("note_internal") else None  # a note for staff only: the step, not the note
-    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users, reporter_body=for_reporter,
-            reporter=action not in INTERNAL_ACTIONS and not (actor is not None and actor.pk == case.reporter_user_id))
+    rate_it = action == "resolve" and not case.is_staff_found
+    public = action not in INTERNAL_ACTIONS
+    _notify(case, kind=f"cases.{action}", title=title, body=body, users=users,
+            public_body="" if data.get("note_internal") else None,  # a note for staff only: the step, not the note
+            reporter_body=gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
+            if rate_it else None,
+            reporter=public and not (actor is not None and actor.pk == case.reporter_user_id), neighbours=public)
 
 
 def _fx_accept(case, *, actor, now, params, data, tell):
@@ -172,12 +174,16 @@ def _fx_dispatch(case, *, actor, now, params, data, tell):
     if assignee is not None and not workflow.holds(assignee, {role}, case.path) and not workflow.holds(
             assignee, workflow.SUPERVISOR_ROLES, case.path):
         raise refused
+    holders = [] if assignee else role_holders(case, role)
+    if assignee is None and not holders:  # a case sent to nobody would wait for ever
+        raise ApplicationError(_("Nobody holds the role %(role)s here: choose another role, or a person.")
+                               % {"role": Role(role).label}, field="role")
     case.level, case.assigned_role, case.assignee = level, role, assignee
     case.dispatched_by = actor if getattr(actor, "pk", None) else None
     if case.owner_id is None and getattr(actor, "pk", None):
         case.owner = actor
     data.update({"level": level, "role": role, "assignee": assignee.pk if assignee else None})
-    tell.extend([assignee] if assignee else role_holders(case, role))
+    tell.extend([assignee] if assignee else holders)
 
 
 def _fx_start(case, *, actor, now, params, data, tell):

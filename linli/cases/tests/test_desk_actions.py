@@ -137,3 +137,42 @@ def test_a_note_the_reporter_may_read_still_reaches_them(client, residents_own_c
     assert told.body == "物业今天下午上门"
     client.force_login(user)
     assert "物业今天下午上门" in client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+
+
+def test_neighbours_who_said_me_too_hear_of_each_step_but_not_staff_notes_nor_the_rating_request(
+        client, residents_own_case, resident_account, branch, steward):
+    _user, _resident, case = residents_own_case("accept")
+    neighbour, neighbour_resident = resident_account("4")
+    gone, gone_resident = resident_account("3")
+    services.case_me_too(actor=neighbour, case=case, resident=neighbour_resident)
+    services.case_me_too(actor=gone, case=case, resident=gone_resident)
+    case.refresh_from_db()
+    services.case_me_too_withdraw(actor=gone, case=case, resident=gone_resident)
+    case.refresh_from_db()
+    case = services.case_transition(actor=branch, case=case, action="dispatch", assignee=steward,
+                                    role="property_steward", note="该户多次投诉", note_internal=True)
+    case = services.case_transition(actor=steward, case=case, action="start", note="明天上午上门")
+    services.case_transition(actor=steward, case=case, action="resolve", note="已更换水管")
+    told = {n.kind: n for n in Notification.objects.filter(recipient=neighbour, title__contains=case.number)}
+    assert set(told) == {"cases.dispatch", "cases.start", "cases.resolve"}
+    assert told["cases.dispatch"].body == "" and told["cases.start"].body == "明天上午上门"
+    assert told["cases.resolve"].body == "已更换水管"  # the result, not "please rate it": only the reporter rates
+    assert told["cases.start"].url == reverse("mycases:detail", args=[case.pk])
+    assert not Notification.objects.filter(recipient=gone, title__contains=case.number).exists()
+    client.force_login(neighbour)
+    assert client.get(told["cases.start"].url).status_code == 200  # the link opens their page of the case
+
+
+def test_a_note_added_to_a_case_reaches_the_reporter_unless_kept_among_staff(client, client_for, residents_own_case,
+                                                                             branch):
+    user, _resident, case = residents_own_case("accept")
+    desk = client_for(branch)
+    page = desk.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'name="note_internal" value="1" id="comment-internal">' in page  # unticked: shown, as on every step
+    desk.post(reverse("cases:comment", args=[case.pk]), {"note": "已联系物业，周三上门"})
+    desk.post(reverse("cases:comment", args=[case.pk]), {"note": "物业经理电话未接", "note_internal": "1"})
+    client.force_login(user)
+    mine = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert "已联系物业，周三上门" in mine and "物业经理电话未接" not in mine
+    desk = client_for(branch)  # the same test client, signed in as staff again
+    assert "物业经理电话未接" in desk.get(reverse("cases:detail", args=[case.pk])).content.decode()

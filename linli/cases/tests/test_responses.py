@@ -89,7 +89,12 @@ def test_the_settings_page_adds_changes_and_switches_off_texts(client_for, branc
     kept.refresh_from_db()
     assert not kept.is_active
     listed = client.get(reverse("cases:responses")).content.decode()
-    assert "“不归物业”已停用" in listed and f'data-template="{kept.pk}"' not in listed
+    offered = re.search(r'data-testid="templates".*?</table>', listed, re.S).group(0)
+    assert "“不归物业”已停用" in listed and f'data-template="{kept.pk}"' not in offered
+    assert f'name="on" value="{kept.pk}"' in listed  # kept among the switched-off texts, to be switched on again
+    client.post(reverse("cases:responses"), {"on": kept.pk})
+    kept.refresh_from_db()
+    assert kept.is_active
 
 
 def test_texts_out_of_reach_answer_404_and_non_supervisors_403(client_for, branch, grid1, other_compound,

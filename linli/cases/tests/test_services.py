@@ -360,3 +360,12 @@ def test_the_stored_title_is_in_the_registers_language_whoever_reports(new_case,
         stairs = new_case(place=building, spot=Spot.STAIRWELL, actor=branch)
     with translation.override("zh-hans"):
         assert stairs.title == f"{case.category.name_zh} · {building.name} {Spot.STAIRWELL.label}"  # which building
+
+
+def test_a_case_is_not_sent_to_a_role_nobody_holds_there(new_case):
+    case = new_case()
+    with pytest.raises(ApplicationError) as refused:
+        services.case_transition(actor=case.owner, case=case, action="dispatch", role="social_worker")
+    assert refused.value.field == "role" and str(Role.SOCIAL_WORKER.label) in refused.value.message
+    case.refresh_from_db()
+    assert case.state == State.ACCEPTED and not case.events.filter(action="dispatch").exists()
