@@ -130,7 +130,16 @@ def _refused(request, case, form, **forms):
 
 @resident_login_required
 def my_case(request, pk: int):
-    case = _own_case(request, pk)
+    try:
+        case = _own_case(request, pk)
+    except Http404:
+        withdrawn = selectors.withdrawn_me_too(user=request.user, pk=pk)
+        if withdrawn is None:
+            raise
+        # a page they left with "my problem has gone" (the Back button, an old message): say so, not "not found"
+        messages.info(request, _("You withdrew your “me too” on case %(number)s; it is no longer among your "
+                                 "reports.") % {"number": withdrawn.case.number})
+        return redirect("mycases:list")
     notification_mark_read_at(user=request.user, url=request.path)  # its messages are read now
     return render(request, "cases/me_detail.html", _my_case_context(request, case))
 

@@ -15,6 +15,7 @@ from linli.cases.selectors.cases import (  # noqa: F401
     requested_workdays,
     resident_cases,
     resident_cases_waiting,
+    withdrawn_me_too,
 )
 from linli.cases.selectors.config import (  # noqa: F401
     active_category,

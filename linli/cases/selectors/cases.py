@@ -92,6 +92,14 @@ def resident_cases(*, user) -> QuerySet[Case]:
             .select_related("category", "place").order_by("-created_at", "-id"))
 
 
+def withdrawn_me_too(*, user, pk: int) -> MeToo | None:
+    """The "me too" ``user`` withdrew from case ``pk`` (and has not said again), if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (MeToo.objects.filter(case_id=pk, user=user, withdrawn_at__isnull=False).select_related("case")
+            .first())
+
+
 def requested_workdays(*, case: Case) -> int | None:
     """The working days asked for in the case's latest request for more time (the approval defaults to them)."""
     asked = case.events.filter(action="request_postpone").order_by("-at", "-id").first()
