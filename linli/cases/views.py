@@ -113,7 +113,7 @@ def _case_context(request, case, **forms):
     actions = workflow.allowed_actions(user, case)
     return {
         "case": case, "timeline": selectors.case_timeline(case=case), "actions": [
-            (a, workflow.action_label(a), workflow.TRANSITIONS[a].note_required, a not in services.INTERNAL_ACTIONS)
+            (a, workflow.action_label(a), workflow.TRANSITIONS[a].note_required, workflow.is_public(a))
             for a in actions],
         "form": forms.get("form") or TransitionForm(initial={"version": case.version}),
         "failed_action": forms.get("failed_action"),
@@ -166,9 +166,9 @@ def transition(request, pk: int, action: str):
                     return redirect("cases:detail", case.pk)
                 error_to_form(form, exc)
             else:
-                case.refresh_from_db()
-                messages.success(request, _("Case %(number)s: %(state)s") % {"number": case.number,
-                                                                             "state": case.get_state_display()})
+                # the service has brought ``case`` up to date: its new state, without reading it again
+                messages.success(request, _("Case %(number)s: %(state)s") % {
+                    "number": case.number, "state": case.get_state_display()})
                 return _after_change(request, user, case)
     case.refresh_from_db()
     return render(request, "cases/case_detail.html", _case_context(request, case, form=form, failed_action=action),

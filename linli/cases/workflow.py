@@ -187,6 +187,16 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 #: Actions that are not transitions but still leave an event (they change no state).
+#: Steps between staff only: not shown on the reporter's timeline, the reporter and neighbours not told, their
+#: notes kept among staff.
+INTERNAL_ACTIONS = {"return", "request_postpone", "deny_postpone"}
+
+
+def is_public(action: str) -> bool:
+    """Whether the reporter sees the step ``action`` (on their timeline, in their messages)."""
+    return action not in INTERNAL_ACTIONS
+
+
 EVENT_ACTIONS = {
     # A context of its own: the bare word is also the label of the date a case was reported (上报时间).
     "submit": pgettext_lazy("case event", "reported"),

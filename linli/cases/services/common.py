@@ -23,8 +23,7 @@ from linli.core.i18n import in_each_language, pick_language
 from linli.places.models import Place, PlaceKind
 
 FEEDBACK_WAIT = dt.timedelta(days=3)
-#: Steps between staff only: not shown on the reporter's timeline, and the reporter is not told.
-INTERNAL_ACTIONS = {"return", "request_postpone", "deny_postpone"}
+INTERNAL_ACTIONS = workflow.INTERNAL_ACTIONS  # kept here too: services re-export it
 MEDIATION_FOLLOW_UP_DAYS = 30
 CASE_PLACE_KINDS = {PlaceKind.COMPOUND, PlaceKind.BUILDING, PlaceKind.ENTRANCE, PlaceKind.UNIT}
 
@@ -113,10 +112,12 @@ def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), repo
     from linli.cases.tasks import case_notify
 
     texts = in_each_language(title=title, body=body)
-    for key, words in (("public_body", public_body), ("reporter_body", reporter_body if tell_reporter else None)):
-        if words is not None and (tell_reporter or neighbours):
-            for language, rendered in in_each_language(**{key: words}).items():
-                texts[language][key] = rendered.get(key, "")
+    # words for residents where they differ from staff's — kept even when empty ("": the title alone)
+    differ = {key: words for key, words in (("public_body", public_body if tell_reporter or neighbours else None),
+                                            ("reporter_body", reporter_body if tell_reporter else None))
+              if words is not None}
+    for language, rendered in in_each_language(**differ).items():
+        texts[language].update({key: rendered.get(key, "") for key in differ})
     enqueue_with_change(case_notify, case_id=case.pk, kind=kind, texts=texts, user_ids=user_ids,
                         reporter=tell_reporter, neighbours=neighbours, receivers=receivers)
 

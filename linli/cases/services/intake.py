@@ -299,8 +299,9 @@ def case_me_too_withdraw(*, actor, case: Case, resident=None) -> MeToo:
     user = actor if getattr(actor, "pk", None) else None
     if resident is None:
         resident = resident_of(user)
-    row = _their_me_too(case, user, resident).filter(withdrawn_at__isnull=True).first() if (
-        user is not None or resident is not None) else None
+    row = None
+    if user is not None or resident is not None:
+        row = _their_me_too(case, user, resident).filter(withdrawn_at__isnull=True).first()
     if row is None:
         raise ApplicationError(_("You have not said “me too” for this case."), field="case")
     now = timezone.now()

@@ -18,7 +18,7 @@ from linli.cases.models import (
     Referral,
     State,
 )
-from linli.cases.services.common import INTERNAL_ACTIONS, _event, _notify, _now, _refresh, role_holders, supervisors_of
+from linli.cases.services.common import _event, _notify, _now, _refresh, role_holders, supervisors_of
 from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
@@ -76,7 +76,7 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
             "action": transition.label}, field="note")
     now = _now(at)
     from_state = locked.state
-    public = action not in INTERNAL_ACTIONS
+    public = workflow.is_public(action)
     data: dict = {"note_internal": True} if note and note_internal and public else {}
     tell_users: list = []
     EFFECTS[action](locked, actor=actor, now=now, params=params, data=data, tell=tell_users)
@@ -115,7 +115,7 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
                               due=timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d"))
         body = lazy_format("%(granted)s %(note)s", granted=granted, note=note)
     rate_it = action == "resolve" and not case.is_staff_found
-    public = action not in INTERNAL_ACTIONS
+    public = workflow.is_public(action)
     _notify(case, kind=f"cases.{action}", title=title, body=body, users=users,
             public_body="" if data.get("note_internal") else None,  # a note for staff only: the step, not the note
             reporter_body=gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
