@@ -16,7 +16,7 @@ from linli.accounts.decorators import resident_login_required
 from linli.accounts.selectors import resident_of
 from linli.cases import selectors, services
 from linli.cases.forms import AnswerForm, RateForm, ReportForm
-from linli.cases.models import Case, Category, Channel, State
+from linli.cases.models import Case, Channel, State
 from linli.core.errors import ApplicationError
 from linli.core.forms import errors_text, submit
 from linli.core.pagination import paginate
@@ -74,7 +74,8 @@ def report(request):
 def similar(request):
     """HTMX: open cases near the chosen place, of the chosen category, to join with "me too"."""
     resident = _resident(request)
-    category = Category.objects.filter(pk=request.GET.get("category") or 0, is_active=True).first()
+    chosen = request.GET.get("category", "")  # from the form's list; anything else is no category
+    category = selectors.categories().filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 10 else None
     cases = selectors.nearby_open_cases(place=_resident_place(resident, request.GET), category=category,
                                         resident=resident)
     return render(request, "cases/_similar.html", {"cases": cases})

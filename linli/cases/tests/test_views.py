@@ -699,3 +699,11 @@ def test_a_title_linli_wrote_reads_in_the_readers_language_and_a_typed_one_as_ty
     assert typed.title == "三楼东户门口漏水" and typed.title in english  # typed by a person: left as it is
     page = client.get(reverse("cases:detail", args=[case.pk]), {"lang": "zh-hans"}).content.decode()
     assert f"<h1 class=\"h4\">{case.title}</h1>" in page  # in Chinese, the stored title itself
+
+
+def test_similar_cases_with_a_category_that_is_not_a_number_list_all_nearby(client, resident_account, reported_case):
+    user, resident = resident_account("2")
+    other = reported_case("2", place=resident.unit.building)
+    client.force_login(user)
+    response = client.get(reverse("mycases:similar"), {"category": "abc", "where": "building"})
+    assert response.status_code == 200 and other.title in response.content.decode()
