@@ -19,7 +19,7 @@ from django_tasks import task
 from linli.accounts.models import Role
 from linli.cases import services, workflow
 from linli.cases.models import OPEN_STATES, Case, FollowUpCall, Mediation, MediationOutcome, State
-from linli.cases.services.intake import title_for_reader
+from linli.cases.titles import title_for_reader
 from linli.core.errors import ApplicationError
 from linli.core.i18n import lazy_call, lazy_format
 

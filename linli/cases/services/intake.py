@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +39,7 @@ from linli.cases.services.common import (
 from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach_clean, photos_clean_all, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
+from linli.cases.titles import stored_title, title_for_reader
 from linli.core import crypto
 from linli.core.audit import audit, audit_rows
 from linli.core.db import Sql, fill_in, insert_together, reserve_key
@@ -201,7 +202,7 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
         reporter = resident_of(reporter_user)
         if reporter is not None and compound is not None and not reporter.path.startswith(compound.path):
             raise ApplicationError(_("You can report problems of your own compound only."), field="place")
-    title = (title or "").strip()[:120] or _title_for(category, place, spot)
+    title = (title or "").strip()[:120] or stored_title(category.name_zh, place, spot)
     actor_user = actor if getattr(actor, "pk", None) else None
 
     # The settings held in memory; the write checks they are still current (config.guard_sql).
@@ -265,25 +266,6 @@ def _case_create(*, actor, category, place, description, title="", spot="", loca
     return Intake(case, True, events)
 
 
-def _title_for(category: Category, place: Place, spot: str) -> str:
-    """The stored title, in the register's language (Chinese) whatever the language of the person reporting: the
-    category's Chinese name, and the spot's label read in Chinese (not in the request's language)."""
-    if not spot:
-        return _title_words(category.name_zh, place, spot)
-    with translation.override("zh-hans"):
-        return _title_words(category.name_zh, place, spot)
-
-
-def _title_words(category_name: str, place: Place, spot: str) -> str:
-    """"Category · where", the spot's label in the active language."""
-    where = place.name
-    if spot:
-        label = str(dict(Case._meta.get_field("spot").choices).get(spot))
-        # a spot of the compound needs no compound name; a building's stairwell needs the building's
-        where = label if place.kind == PlaceKind.COMPOUND else f"{place.name} {label}"
-    return f"{category_name} · {where}"[:120]
-
-
 def _their_me_too(case: Case, user, resident):
     """The "me too" rows of one person on ``case`` (by their resident record, else their account), locked."""
     rows = MeToo.objects.select_for_update().filter(case=case)
@@ -312,14 +294,6 @@ def case_me_too_withdraw(*, actor, case: Case, resident=None) -> MeToo:
     _event(case, actor=actor, action="me_too_withdrawn", at=now, public=False)
     audit(actor=actor, action="cases.me_too_withdraw", target=case, place_path=case.path)
     return row
-
-
-def title_for_reader(case: Case) -> str:
-    """A case's title in the reader's language when Linli wrote it (category · where — the register's own names of
-    places stay as they are); a title someone typed, as typed."""
-    if case.title != _title_for(case.category, case.place, case.spot):
-        return case.title
-    return _title_words(case.category.name, case.place, case.spot)
 
 
 def _receivers(case: Case):

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from linli.cases import photo_links, workflow
+from linli.cases.titles import title_for_reader
 
 register = template.Library()
 
@@ -73,9 +74,7 @@ def state_class(state: str) -> str:
 
 @register.filter
 def case_title(case) -> str:
-    """:func:`linli.cases.services.intake.title_for_reader` (the category and spot in the reader's language)."""
-    from linli.cases.services.intake import title_for_reader
-
+    """:func:`linli.cases.titles.title_for_reader` (the category and spot in the reader's language)."""
     return title_for_reader(case)
 
 
