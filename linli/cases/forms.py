@@ -39,9 +39,12 @@ class ReportForm(DeskForm):
     """A resident's report, on a phone."""
 
     category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True), label=_("What is it about?"),
-                                      empty_label=_("Choose…"))
-    description = forms.CharField(label=_("What happened?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+                                      empty_label=_("Choose…"),
+                                      error_messages={"required": _("Choose what it is about.")})
+    description = forms.CharField(label=_("What happened?"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
+                                  error_messages={"required": _("Describe the problem (at least 4 characters).")})
     where = forms.ChoiceField(label=_("Where?"), choices=WHERE_CHOICES, initial="unit", widget=forms.RadioSelect)
+    # a public spot of the compound, or a part of the building (its lift, its stairwell); a unit has none
     spot = forms.ChoiceField(label=_("Which spot?"), choices=[("", "—")] + list(Spot.choices), required=False)
     location_note = forms.CharField(label=_("Where exactly (optional)"), max_length=200, required=False)
     photos = PhotosField()
@@ -89,6 +92,18 @@ class TransitionForm(DeskForm):
     photos = PhotosField()
 
 
+class FollowUpCallForm(DeskForm):
+    """What came of a follow-up call: reached the reporter (and their rating) or not."""
+
+    reached = forms.TypedChoiceField(label=_("The call"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
+                                     choices=[("1", _("Reached the reporter")), ("0", _("Could not reach them"))],
+                                     error_messages={"required": _("Say whether you reached the reporter.")})
+    rating = forms.ChoiceField(label=_("Their rating"), choices=Rating.choices, required=False,
+                               widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("What they said"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class VerifyForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     passed = forms.TypedChoiceField(label=_("Result on the spot"), coerce=lambda v: v == "1",
@@ -101,7 +116,7 @@ class VerifyForm(DeskForm):
 class RateForm(DeskForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     rating = forms.ChoiceField(label=_("How was it?"), choices=Rating.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment (required when not solved)"), required=False,
+    comment = forms.CharField(label=_("Comment (required when not satisfied)"), required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -4,7 +4,7 @@ namespace ``mycases``: a resident account may open only ``/me/``), and the photo
 
 from django.urls import path
 
-from linli.cases import views, views_resident, views_settings
+from linli.cases import views, views_calls, views_resident, views_settings
 
 app_name = "cases"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/act/<slug:action>/", views.transition, name="transition"),
     path("<int:pk>/verify/", views.verify, name="verify"),
     path("<int:pk>/comment/", views.comment, name="comment"),
+    path("<int:pk>/call/", views_calls.call_record, name="call_record"),
+    path("<int:pk>/call/phone/", views_calls.call_phone, name="call_phone"),
+    path("calls/", views_calls.calls, name="calls"),
     path("<int:pk>/mediation/", views.mediation_start, name="mediation_start"),
     path("mediations/<int:pk>/", views.mediation_detail, name="mediation"),
     path("mediations/<int:pk>/agreement.pdf", views.mediation_agreement, name="mediation_agreement"),

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from linli.cases import photo_links, selectors, services, workflow
 from linli.cases.forms import (
     CommentForm,
+    FollowUpCallForm,
     MediationConcludeForm,
     MediationSessionForm,
     MediationStartForm,
@@ -126,6 +128,10 @@ def _case_context(request, case, **forms):
         "can_mediate": workflow.can_start_mediation(request.user, case),
         "handlers": selectors.dispatch_handlers(case=case),
         "responses": selectors.response_templates_for(case=case),
+        # a result nobody rated: the call owed on it (the number shown once asked for: ``revealed``)
+        "call": selectors.open_follow_up_call(case=case) if case.state == State.RESOLVED else None,
+        "call_form": forms.get("call_form") or FollowUpCallForm(), "revealed": forms.get("revealed"),
+        "now": timezone.now(),
     }
 
 

@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from linli.cases import selectors, services
 from linli.cases.forms import AnswerForm, RateForm, ReportForm
 from linli.cases.models import Case, Channel, State
 from linli.core.errors import ApplicationError
-from linli.core.forms import errors_text, submit
+from linli.core.forms import error_to_form, errors_text, submit
 from linli.core.pagination import paginate
 from linli.notify.services import notification_mark_read_at
 from linli.places.models import Place
@@ -42,6 +43,23 @@ def _resident_place(resident, data) -> Place:
     return resident.unit
 
 
+def _spot(data) -> str:
+    """The spot named with a public spot of the compound or with the building (its lift, its stairwell); a unit
+    has none."""
+    return (data.get("spot") or "") if data.get("where") in ("spot", "building") else ""
+
+
+def _chosen_category(value: str):
+    """The active category picked from the form's list; anything else is no category."""
+    return selectors.categories().filter(pk=int(value)).first() if value.isdigit() and len(value) < 10 else None
+
+
+def _similar(resident, data) -> list:
+    """The open cases near what the form names so far (place, category, spot)."""
+    return selectors.nearby_open_cases(place=_resident_place(resident, data), resident=resident, spot=_spot(data),
+                                       category=_chosen_category(str(data.get("category") or "")))
+
+
 @resident_login_required
 def my_cases(request):
     _resident(request)
@@ -49,59 +67,88 @@ def my_cases(request):
         user=request.user))})
 
 
+def _send_report(request, resident, data):
+    """The report written — or, when the same report came a moment ago (a form sent again), that case. Returns
+    ``(case, sent now)``."""
+    place, spot = _resident_place(resident, data), _spot(data)
+    earlier = selectors.same_report_sent(user=request.user, category=data["category"], place=place, spot=spot,
+                                         description=data["description"])
+    if earlier is not None:
+        return earlier, False
+    return services.case_create(
+        actor=request.user, category=data["category"], place=place, description=data["description"], spot=spot,
+        location_note=data["location_note"], reporter=resident, reporter_user=request.user,
+        anonymous=data["anonymous"], channel=Channel.RESIDENT_APP, photos=data["photos"],
+        idempotency_key=data["idempotency_key"]), True
+
+
+def _report_page(request, resident, form, *, status: int = 200):
+    """The report form; sent back with errors, the similar cases are listed again and the photos asked for again
+    (a browser does not keep chosen files across a page)."""
+    context = {"form": form, "resident": resident}
+    if form.is_bound:
+        context["similar"] = _similar(resident, form.data)
+        context["photos_dropped"] = bool(request.FILES.getlist("photos"))
+    return render(request, "cases/me_report.html", context, status=status)
+
+
 @resident_login_required
 def report(request):
     """Report a problem or a dispute; before sending, similar open cases nearby are offered ("is it one of these?")."""
     resident = _resident(request)
-    if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES)
-        sent, case = submit(form, lambda d: services.case_create(
-            actor=request.user, category=d["category"], place=_resident_place(resident, d),
-            description=d["description"], spot=d["spot"] if d["where"] == "spot" else "",
-            location_note=d["location_note"], reporter=resident, reporter_user=request.user,
-            anonymous=d["anonymous"], channel=Channel.RESIDENT_APP, photos=d["photos"],
-            idempotency_key=d["idempotency_key"]))
-        if sent:
-            messages.success(request, _("Thank you. Your report is case %(number)s.") % {"number": case.number})
-            return redirect("mycases:detail", case.pk)
+    if request.method != "POST":
+        return _report_page(request, resident, ReportForm(initial={"idempotency_key": uuid.uuid4().hex}))
+    form = ReportForm(request.POST, request.FILES)
+    sent, result = submit(form, lambda d: _send_report(request, resident, d))
+    if not sent:
+        return _report_page(request, resident, form, status=400)
+    case, now = result
+    if now:
+        messages.success(request, _("Thank you. Your report is case %(number)s.") % {"number": case.number})
     else:
-        form = ReportForm(initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "cases/me_report.html", {"form": form, "resident": resident},
-                  status=400 if form.errors else 200)
+        messages.info(request, _("You had already sent this report: it is case %(number)s.") % {
+            "number": case.number})
+    return redirect("mycases:detail", case.pk)
 
 
 @resident_login_required
 def similar(request):
-    """HTMX: open cases near the chosen place, of the chosen category, to join with "me too"."""
+    """HTMX: open cases near the chosen place (and spot), of the chosen category, to join with "me too"."""
     resident = _resident(request)
-    chosen = request.GET.get("category", "")  # from the form's list; anything else is no category
-    category = selectors.categories().filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 10 else None
-    cases = selectors.nearby_open_cases(place=_resident_place(resident, request.GET), category=category,
-                                        resident=resident)
-    return render(request, "cases/_similar.html", {"cases": cases})
+    return render(request, "cases/_similar.html", {"cases": _similar(resident, request.GET)})
 
 
 @resident_login_required
 @require_POST
 def me_too(request, pk: int):
+    """"Me too" from the report form (its button posts the form here): what they had typed and attached joins the
+    case. Refused (a photo too big, the case closed meanwhile): the form again, with what they typed."""
     resident = _resident(request)
     case = get_object_or_404(Case, pk=pk, path__startswith=resident.unit.compound.path)
     try:
-        # from the report form ("me too" posts it): what they had typed and attached joins the case
         services.case_me_too(actor=request.user, case=case, resident=resident,
                              note=request.POST.get("description", ""), photos=request.FILES.getlist("photos"))
-        messages.success(request, _("Counted: you have the same problem as case %(number)s.") % {
-            "number": case.number})
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect("mycases:list")
+        form = ReportForm(request.POST)
+        form.full_clean()
+        form._errors = ErrorDict()  # the report itself was not sent: only what refused the "me too" is wrong
+        error_to_form(form, exc)
+        return _report_page(request, resident, form, status=400)
+    messages.success(request, _("Counted: you have the same problem as case %(number)s.") % {"number": case.number})
+    return redirect("mycases:detail", case.pk)
 
 
 @resident_login_required
 @require_POST
 def me_too_withdraw(request, pk: int):
-    """"My problem has gone": their "me too" on one of the cases they joined no longer counts."""
-    case = _own_case(request, pk)
+    """"My problem has gone": their "me too" on one of the cases they joined no longer counts (said twice — an old
+    page sent again — it is already so)."""
+    try:
+        case = _own_case(request, pk)
+    except Http404:
+        if selectors.withdrawn_me_too(user=request.user, pk=pk) is None:
+            raise
+        return my_case(request, pk)  # already withdrawn: says so
     try:
         services.case_me_too_withdraw(actor=request.user, case=case, resident=_resident(request))
     except ApplicationError as exc:

@@ -28,6 +28,17 @@ class DeskForm(forms.Form):
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
+    def add_error(self, field, error):
+        """Every error — the form's own and a service's (:func:`error_to_form`) — also marks its field's widget
+        (``is-invalid``, ``aria-invalid``), so the field shows red where its message is."""
+        super().add_error(field, error)
+        for name in self._errors or ():
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", "").split():
+                    attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+                attrs["aria-invalid"] = "true"
+
 
 def labelled_errors(form: forms.Form) -> list[tuple[str, str]]:
     """Each of a bound form's errors as ``(field name, message)``, the message named by its field's label

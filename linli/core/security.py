@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.utils.cache import add_never_cache_headers
 
 DEFAULT_CSP = "; ".join([
     "default-src 'self'",
@@ -26,7 +27,12 @@ DEFAULT_CSP = "; ".join([
 
 
 class SecurityHeadersMiddleware:
-    """Adds Content-Security-Policy, Referrer-Policy and Permissions-Policy to every response."""
+    """Adds Content-Security-Policy, Referrer-Policy and Permissions-Policy to every response, and keeps what a
+    signed-in person sees out of every cache (``Cache-Control: no-store``, unless the view chose its own policy).
+
+    Why no-store: those pages hold personal data, and a phone is often shared — a page kept by the browser comes
+    back with the Back button after the person has signed out or acted on it (a "me too" withdrawn, a report sent:
+    sending the old form again made a second case)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,6 +43,9 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.policy)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            add_never_cache_headers(response)
         return response
 
 

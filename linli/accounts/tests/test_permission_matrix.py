@@ -232,6 +232,10 @@ CALLS = {
     ("cases:transition", "POST"): Call(ok(400), data={}, kwargs=lambda o: {"pk": o.pk, "action": "accept"}),
     ("cases:verify", "POST"): Call(ok(400), data={}),  # the form comes back with its errors
     ("cases:comment", "POST"): Call(ok(302), data={}),
+    # no call is owed on the case: back to it with a message
+    ("cases:call_record", "POST"): Call(ok(302), data={}),
+    ("cases:call_phone", "POST"): Call(ok(302), data={}),
+    ("cases:calls", "GET"): Call(ok(200)),
     ("cases:mediation_start", "GET"): Call(ok(200)),
     ("cases:mediation_start", "POST"): Call(ok(400), data={"parties": ""}),
     ("cases:mediation", "GET"): Call(ok(200)),

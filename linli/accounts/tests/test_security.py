@@ -166,6 +166,15 @@ def test_content_security_policy_has_no_inline_scripts(client_for, branch):
         assert "src=" in head or 'type="application/json"' in head
 
 
+def test_pages_of_a_signed_in_person_are_never_kept_by_the_browser(client, client_for, branch, resident_a,
+                                                                  resident_user):
+    """A shared phone's Back button must not bring back a page with personal data, or an old form to send again."""
+    for user, url in ((branch, reverse("places:residents")), (resident_user(resident_a), reverse("mycases:report"))):
+        response = client_for(user).get(url)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"], url
+        client.logout()
+
+
 def test_sessions_expire_after_30_idle_minutes(client_for, branch):
     import time
 

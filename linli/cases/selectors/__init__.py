@@ -12,9 +12,11 @@ from linli.cases.selectors.cases import (  # noqa: F401
     get_mediation_for_user,
     get_photo,
     nearby_open_cases,
+    open_follow_up_call,
     requested_workdays,
     resident_cases,
     resident_cases_waiting,
+    same_report_sent,
     withdrawn_me_too,
 )
 from linli.cases.selectors.config import (  # noqa: F401

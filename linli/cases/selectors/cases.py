@@ -3,8 +3,11 @@ cases, a resident's own reports, follow-up calls and mediations — each seen th
 (:mod:`linli.cases.selectors.queues`)."""
 
 
+import datetime as dt
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from linli.cases.models import (
     OPEN_STATES,
@@ -15,10 +18,14 @@ from linli.cases.models import (
     FollowUpCall,
     Mediation,
     MeToo,
+    Spot,
     State,
 )
 from linli.cases.selectors.queues import _base, visible_q
 from linli.places.models import Place, PlaceKind
+
+#: How long a report sent again with the same words counts as the same report (:func:`same_report_sent`).
+SAME_REPORT_WITHIN = dt.timedelta(minutes=30)
 
 
 def get_case_for_user(*, user, pk: int) -> Case:
@@ -51,10 +58,11 @@ def case_attachments(*, case: Case) -> list[CaseAttachment]:
     return list(case.attachments.order_by("id"))
 
 
-def nearby_open_cases(*, place: Place, category: Category | None = None, limit: int = 5,
+def nearby_open_cases(*, place: Place, category: Category | None = None, spot: str = "", limit: int = 5,
                       resident=None) -> list[Case]:
     """Open cases near ``place`` ("is it one of these?"): the same building, or the compound's public spots for a
-    compound-level place; of the same category when given. Show only ``public_reporter`` of these to residents.
+    compound-level place; of the same category when given, at the same ``spot`` when one is named (the lift of a
+    building, the compound's gate; "other" names none). Show only ``public_reporter`` of these to residents.
     With ``resident``, each case tells ``yours`` (they reported it) and ``joined`` (they said "me too" already):
     neither can be joined again."""
     if place.kind == PlaceKind.COMPOUND:
@@ -68,6 +76,8 @@ def nearby_open_cases(*, place: Place, category: Category | None = None, limit: 
         "category", "place", "reporter")
     if category is not None:
         qs = qs.filter(category=category)
+    if spot and spot != Spot.OTHER:
+        qs = qs.filter(spot=spot)
     if resident is not None:
         qs = qs.annotate(joined=Exists(MeToo.objects.filter(case=OuterRef("pk"), resident=resident,
                                                             withdrawn_at__isnull=True)))
@@ -75,6 +85,16 @@ def nearby_open_cases(*, place: Place, category: Category | None = None, limit: 
     for case in cases:
         case.yours = resident is not None and case.reporter_id == resident.pk
     return cases
+
+
+def same_report_sent(*, user, category: Category, place: Place, spot: str, description: str,
+                     within: dt.timedelta = SAME_REPORT_WITHIN) -> Case | None:
+    """The case ``user`` reported a moment ago (``within``) with the very same category, place, spot and words, or
+    None: a report form sent again (the Back button, a page restored by the browser with a new key) is the same
+    report, not a second case."""
+    return (Case.objects.filter(reporter_user=user, category=category, place=place, spot=spot,
+                                description=(description or "").strip(), created_at__gte=timezone.now() - within)
+            .order_by("-created_at").first())
 
 
 def resident_cases(*, user) -> QuerySet[Case]:
@@ -120,6 +140,13 @@ def follow_up_calls(*, user, open_only: bool = True) -> QuerySet[FollowUpCall]:
     if open_only:
         qs = qs.filter(done_at__isnull=True)
     return qs.order_by("due_at", "id")
+
+
+def open_follow_up_call(*, case: Case) -> FollowUpCall | None:
+    """The call still owed on ``case`` (its reporter did not rate the result in time), or None. The caller has
+    seen the case already (:func:`get_case_for_user`)."""
+    return (FollowUpCall.objects.filter(case=case, done_at__isnull=True).select_related("assignee")
+            .order_by("-round").first())
 
 
 def get_follow_up_call_for_user(*, user, pk: int) -> FollowUpCall:

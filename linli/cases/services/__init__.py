@@ -38,7 +38,7 @@ from linli.cases.services.deadlines import (
     workday_override_remove,
     workday_override_set,
 )
-from linli.cases.services.feedback import case_verify, feedback_record, follow_up_call_record
+from linli.cases.services.feedback import case_verify, feedback_record, follow_up_call_phone, follow_up_call_record
 from linli.cases.services.intake import (
     Intake,
     _receivers,
@@ -71,7 +71,8 @@ __all__ = [
     "CASE_PLACE_KINDS", "case_transition", "case_url", "case_verify", "deadline_for", "DEADLINE_PLACE_KINDS",
     "deadline_policy_remove", "deadline_policy_set", "DEFAULT_DEADLINES", "deliver", "EFFECTS",
     "enqueue_with_change", "_event",
-    "feedback_record", "FEEDBACK_WAIT", "follow_up_call_record", "Intake", "INTERNAL_ACTIONS", "level_place",
+    "feedback_record", "FEEDBACK_WAIT", "follow_up_call_phone", "follow_up_call_record", "Intake", "INTERNAL_ACTIONS",
+    "level_place",
     "MAX_PHOTO_BYTES", "MAX_PHOTOS", "may_set_default_deadlines", "mediation_agreement_html",
     "mediation_agreement_pdf", "mediation_conclude", "mediation_follow_up", "MEDIATION_FOLLOW_UP_DAYS",
     "mediation_session_add", "mediation_start", "_notify", "path_prefixes", "photo_clean", "PHOTO_FORMATS", "quiet",

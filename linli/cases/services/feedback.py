@@ -18,6 +18,7 @@ from linli.cases.services.common import _event, _now, _refresh
 from linli.cases.services.photos import photos_removed_on_failure
 from linli.cases.services.transitions import case_transition
 from linli.core.audit import audit
+from linli.core.crypto import decrypt
 from linli.core.errors import ApplicationError
 
 
@@ -84,6 +85,23 @@ def follow_up_call_record(*, actor, call: FollowUpCall, reached: bool, rating: s
             case_transition(actor=actor, case=case, action="close", at=now,
                             note=_("Closed after a follow-up call: the reporter could not be reached."))
     return call
+
+
+def follow_up_call_phone(*, actor, call: FollowUpCall) -> str:
+    """The reporter's phone number in plain, to make the call: for the caller the call is assigned to (that is
+    what the number is for), or staff who may reveal personal data. Each reveal is recorded
+    (``personal_data.revealed``, with the call as its purpose)."""
+    from linli.accounts.permissions import may_reveal
+
+    if not (call.assignee_id == getattr(actor, "pk", None) or may_reveal(actor)):
+        raise ApplicationError(_("Only the caller of this follow-up call may see the number."), code="forbidden")
+    case = call.case
+    encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
+    if not encrypted:
+        raise ApplicationError(_("No phone number was given for this reporter."), field="call")
+    audit(actor=actor, action="personal_data.revealed", target=case, place_path=case.path,
+          data={"fields": ["reporter_phone"], "purpose": "follow_up_call", "call": call.pk})
+    return decrypt(encrypted)
 
 
 @photos_removed_on_failure()

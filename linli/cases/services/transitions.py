@@ -14,6 +14,7 @@ from linli.cases import selectors, workflow
 from linli.cases.models import (
     Case,
     CaseEvent,
+    FollowUpCall,
     Level,
     Referral,
     State,
@@ -22,10 +23,11 @@ from linli.cases.services.common import _event, _notify, _now, _refresh, role_ho
 from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach, photos_removed_on_failure
 from linli.cases.services.routing import routing_resolve
+from linli.cases.titles import title_for_reader
 from linli.core import workdays
 from linli.core.audit import audit
 from linli.core.errors import ApplicationError
-from linli.core.i18n import lazy_format
+from linli.core.i18n import lazy_call, lazy_format
 
 
 def _stale_message(case: Case, action: str) -> str:
@@ -84,6 +86,8 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
     locked.version += 1
     locked.updated_at = now
     locked.save()
+    if from_state == State.RESOLVED:  # closed or reopened meanwhile: no call is owed any more (nobody called)
+        FollowUpCall.objects.filter(case=locked, done_at__isnull=True).update(done_at=now)
     event = _event(locked, actor=actor, action=action, at=now, from_state=from_state, to_state=locked.state,
                    note=note, data=data, public=public)
     if photos:
@@ -109,16 +113,19 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
     staff only."""
     label = workflow.TRANSITIONS[action].label if action in BACK_IN_PROGRESS else State(case.state).label
     title = lazy_format(gettext_lazy("Case %(number)s: %(state)s"), number=case.number, state=label)
-    body = note
+    # every message says which case it is about in words (its title in the reader's language), then the note
+    what = lazy_call(title_for_reader, case)
     if action == "approve_postpone":
-        granted = lazy_format(gettext_lazy("%(n)s more working days: now due %(due)s."), n=data["workdays"],
-                              due=timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d"))
-        body = lazy_format("%(granted)s %(note)s", granted=granted, note=note)
+        note = lazy_format("%(granted)s %(note)s", note=note, granted=lazy_format(
+            gettext_lazy("%(n)s more working days: now due %(due)s."), n=data["workdays"],
+            due=timezone.localtime(case.resolution_due_at).strftime("%Y-%m-%d")))
+    body = lazy_format("%(what)s\n%(note)s", what=what, note=note) if note else what
     rate_it = action == "resolve" and not case.is_staff_found
     public = workflow.is_public(action)
     _notify(case, kind=f"cases.{action}", title=title, body=body, users=users,
-            public_body="" if data.get("note_internal") else None,  # a note for staff only: the step, not the note
-            reporter_body=gettext_lazy("The result has been reported. Are you satisfied? Please rate it.")
+            public_body=what if data.get("note_internal") else None,  # a note for staff only: the step, not the note
+            reporter_body=lazy_format("%(body)s\n%(ask)s", body=what if data.get("note_internal") else body,
+                                      ask=gettext_lazy("Are you satisfied? Please rate the result."))
             if rate_it else None,
             reporter=public and not (actor is not None and actor.pk == case.reporter_user_id), neighbours=public)
 

@@ -90,9 +90,10 @@ def test_staff_hear_the_result_and_only_the_reporter_is_asked_to_rate(client, re
     case = services.case_transition(actor=steward, case=case, action="start")
     services.case_transition(actor=steward, case=case, action="resolve", note="更换了单元门禁读卡器")
     to_reporter = Notification.objects.get(recipient=user, kind="cases.resolve", title__contains=case.number)
-    assert "满意" in to_reporter.body
+    # every message names the case in words, then what was done; the reporter alone is asked to rate it
+    assert to_reporter.body.splitlines() == [case.title, "更换了单元门禁读卡器", "您满意吗？请评价处置结果。"]
     to_staff = Notification.objects.filter(kind="cases.resolve", title__contains=case.number).exclude(recipient=user)
-    assert to_staff.exists() and all(n.body == "更换了单元门禁读卡器" for n in to_staff)
+    assert to_staff.exists() and all(n.body == f"{case.title}\n更换了单元门禁读卡器" for n in to_staff)
 
 
 def test_asking_the_reporter_without_a_question_asks_for_the_question(client_for, steward, in_progress):
@@ -119,10 +120,10 @@ def test_a_note_for_staff_only_is_kept_from_the_reporter_but_not_the_step(client
     staff_page = desk.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "该户多次投诉" in staff_page and 'data-testid="staff-only"' in staff_page
     assert Notification.objects.get(recipient=steward, kind="cases.dispatch",
-                                    title__contains=case.number).body == "该户多次投诉，注意沟通方式"
+                                    title__contains=case.number).body == f"{case.title}\n该户多次投诉，注意沟通方式"
     # The reporter sees the step and hears of it — without the note.
     told = Notification.objects.get(recipient=user, kind="cases.dispatch", title__contains=case.number)
-    assert case.number in told.title and told.body == ""
+    assert case.number in told.title and told.body == case.title
     client.force_login(user)
     mine = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
     assert 'data-action="dispatch"' in mine and "该户多次投诉" not in mine
@@ -134,7 +135,7 @@ def test_a_note_the_reporter_may_read_still_reaches_them(client, residents_own_c
     services.case_transition(actor=branch, case=case, action="dispatch", assignee=steward, role="property_steward",
                              note="物业今天下午上门")
     told = Notification.objects.get(recipient=user, kind="cases.dispatch", title__contains=case.number)
-    assert told.body == "物业今天下午上门"
+    assert told.body == f"{case.title}\n物业今天下午上门"
     client.force_login(user)
     assert "物业今天下午上门" in client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
 
@@ -155,8 +156,9 @@ def test_neighbours_who_said_me_too_hear_of_each_step_but_not_staff_notes_nor_th
     services.case_transition(actor=steward, case=case, action="resolve", note="已更换水管")
     told = {n.kind: n for n in Notification.objects.filter(recipient=neighbour, title__contains=case.number)}
     assert set(told) == {"cases.dispatch", "cases.start", "cases.resolve"}
-    assert told["cases.dispatch"].body == "" and told["cases.start"].body == "明天上午上门"
-    assert told["cases.resolve"].body == "已更换水管"  # the result, not "please rate it": only the reporter rates
+    assert told["cases.dispatch"].body == case.title and told["cases.start"].body == f"{case.title}\n明天上午上门"
+    assert told["cases.resolve"].body == f"{case.title}\n已更换水管"  # the result, not "please rate it": only the
+    # reporter rates
     assert told["cases.start"].url == reverse("mycases:detail", args=[case.pk])
     assert not Notification.objects.filter(recipient=gone, title__contains=case.number).exists()
     client.force_login(neighbour)

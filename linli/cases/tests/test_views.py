@@ -1,6 +1,7 @@
 """Case pages: residents on a phone (/me/cases/), staff at a desk (/cases/) — within scope, bounded queries, clear
 errors for bad input, stale forms refused."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -270,7 +271,7 @@ def test_the_reporter_sees_what_happens_next(client, resident_account, branch, s
     assert steward.username not in text and str(steward) not in text  # a role, never a member of staff by name
     case = case_transition(actor=steward, case=case, action="start")
     case = case_transition(actor=steward, case=case, action="resolve", note="换了阀门")
-    assert "请告诉我们问题是否解决" in next_step()
+    assert "请在下方告诉我们您的问题是否已解决" in next_step()
 
 
 def test_resident_cannot_open_someone_elses_case_nor_staff_pages(client, resident_account, reported_case):
@@ -707,3 +708,87 @@ def test_similar_cases_with_a_category_that_is_not_a_number_list_all_nearby(clie
     client.force_login(user)
     response = client.get(reverse("mycases:similar"), {"category": "abc", "where": "building"})
     assert response.status_code == 200 and other.title in response.content.decode()
+
+
+def test_a_refused_me_too_keeps_the_report_form_as_it_was(client, resident_account, reported_case, leak_category):
+    user, resident = resident_account("2")
+    other = reported_case("2", place=resident.unit.building)
+    client.force_login(user)
+    not_a_photo = SimpleUploadedFile("notes.txt", b"just words", content_type="image/jpeg")
+    response = client.post(reverse("mycases:me_too", args=[other.pk]), {
+        "category": leak_category.pk, "description": "晚上十点以后最严重", "where": "building", "location_note": "3楼",
+        "photos": [not_a_photo]})
+    html = response.content.decode()
+    # The form again, with what they typed, what was wrong, the similar cases and a word about the photos.
+    assert response.status_code == 400 and "晚上十点以后最严重" in html and 'value="3楼"' in html
+    assert 'data-field-error="photos"' in html and "不是 JPEG、PNG 或 WebP 格式的照片" in html
+    assert 'data-testid="photos-again"' in html and reverse("mycases:me_too", args=[other.pk]) in html
+    assert 'data-field-error="description"' not in html  # the report itself was not sent: nothing else is wrong
+    other.refresh_from_db()
+    assert other.me_too_count == 0
+    # Said without the bad file, it counts and shows the case joined.
+    response = client.post(reverse("mycases:me_too", args=[other.pk]), {"description": "晚上十点以后最严重"})
+    assert response.status_code == 302 and response.url == reverse("mycases:detail", args=[other.pk])
+
+
+def test_a_report_sent_again_is_the_same_case(client, resident_account, leak_category):
+    user, _resident = resident_account("2")
+    client.force_login(user)
+    data = {"category": leak_category.pk, "description": "卫生间天花板滴水", "where": "unit"}
+    before = Case.objects.filter(reporter_user=user).count()
+    first = client.post(reverse("mycases:report"), {**data, "idempotency_key": "k1"})
+    # The Back button brings the form again with a new key (the browser kept the words, not the hidden field).
+    again = client.post(reverse("mycases:report"), {**data, "idempotency_key": "k2"}, follow=True)
+    assert Case.objects.filter(reporter_user=user).count() == before + 1
+    assert again.redirect_chain[-1][0] == first.url and "这条反映您已经提交过了" in again.content.decode()
+    # Other words are another report.
+    client.post(reverse("mycases:report"), {**data, "description": "厨房也在滴水", "idempotency_key": "k3"})
+    assert Case.objects.filter(reporter_user=user).count() == before + 2
+
+
+def test_a_spot_of_the_building_is_kept_and_narrows_the_similar_cases(client, resident_account, reported_case,
+                                                                     leak_category):
+    from linli.cases.models import Spot
+
+    user, resident = resident_account("2")
+    lift = reported_case("2", place=resident.unit.building, spot=Spot.LIFT)
+    stairs = reported_case("2", place=resident.unit.building, spot=Spot.STAIRWELL)
+    client.force_login(user)
+    html = client.get(reverse("mycases:similar"), {"category": leak_category.pk, "where": "building",
+                                                   "spot": Spot.LIFT}).content.decode()
+    assert lift.title in html and stairs.title not in html
+    response = client.post(reverse("mycases:report"), {"category": leak_category.pk, "where": "building",
+                                                       "spot": Spot.LIFT, "description": "电梯井里有水"})
+    case = Case.objects.get(reporter_user=user, description="电梯井里有水")
+    assert response.status_code == 302 and case.spot == Spot.LIFT and case.title.endswith("电梯")
+    # A home has no spot: one chosen and then "my home" picked is not kept.
+    client.post(reverse("mycases:report"), {"category": leak_category.pk, "where": "unit", "spot": Spot.LIFT,
+                                            "description": "家里也有水"})
+    assert Case.objects.get(reporter_user=user, description="家里也有水").spot == ""
+
+
+def test_the_similar_cases_are_looked_up_without_the_words_typed(client, resident_account):
+    user, _resident = resident_account("2")
+    client.force_login(user)
+    form = re.search(r"<form[^>]*report-form[^>]*>", client.get(reverse("mycases:report")).content.decode(), re.S)
+    assert 'hx-params="category,where,spot"' in form.group(0)
+
+
+def test_withdrawing_twice_says_it_is_already_withdrawn(client, resident_account, reported_case):
+    user, resident = resident_account("2")
+    other = reported_case("2", place=resident.unit.building)
+    client.force_login(user)
+    client.post(reverse("mycases:me_too", args=[other.pk]))
+    client.post(reverse("mycases:me_too_withdraw", args=[other.pk]))
+    again = client.post(reverse("mycases:me_too_withdraw", args=[other.pk]), follow=True)  # an old page sent again
+    assert again.status_code == 200 and "不再列在您的反映里" in again.content.decode()
+
+
+def test_the_reporter_is_told_plainly_when_a_deadline_has_passed(client, residents_own_case):
+    from django.utils import timezone
+
+    user, _resident, case = residents_own_case()
+    client.force_login(user)
+    Case.objects.filter(pk=case.pk).update(response_due_at=timezone.now() - dt.timedelta(hours=2))
+    page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
+    assert 'data-testid="late"' in page and "现已超时" in page and "有人会在" not in page
