@@ -82,8 +82,7 @@ def follow_up_call_record(*, actor, call: FollowUpCall, reached: bool, rating: s
             feedback_record(actor=actor, case=case, rating=rating, comment=comment,
                             source=FeedbackSource.PHONE_CALL, at=now)
         else:
-            case_transition(actor=actor, case=case, action="close", at=now,
-                            note=_("Closed after a follow-up call: the reporter could not be reached."))
+            case_transition(actor=actor, case=case, action="close", at=now, note_key="call_unreached")
     return call
 
 

@@ -66,7 +66,7 @@ def _to_the_peacemaker(*, actor, case: Case, peacemaker) -> Case:
         case = case_transition(actor=actor, case=case, action="accept")
     if case.state in workflow.AT_THE_DESK and workflow.can_dispatch(actor, case):
         case = case_transition(actor=actor, case=case, action="dispatch", level=Level.COMPOUND,
-                               role=Role.PEACEMAKER, assignee=peacemaker, note=_("To mediation."))
+                               role=Role.PEACEMAKER, assignee=peacemaker, note_key="to_mediation")
     return case
 
 
@@ -121,10 +121,10 @@ def mediation_conclude(*, actor, mediation: Mediation, outcome: str, agreement_t
     mediation.save()
     if outcome == MediationOutcome.AGREED:
         case_transition(actor=actor, case=case, action="resolve", at=now,
-                        note=note or _("Mediation reached an agreement."))
+                        note=note, note_key="" if note else "mediation_agreed")
     else:
         case_transition(actor=actor, case=case, action="refer", at=now, referred_to=referred_to,
-                        note=note or _("Mediation failed; referred onward."))
+                        note=note, note_key="" if note else "mediation_failed")
     audit(actor=actor, action="cases.mediation_conclude", target=mediation, place_path=case.path,
           data={"outcome": outcome, "referred_to": referred_to})
     return mediation

@@ -19,6 +19,7 @@ from linli.cases.models import (
     Referral,
     State,
 )
+from linli.cases.notes import note_lazy
 from linli.cases.services.common import _event, _notify, _now, _refresh, role_holders, supervisors_of
 from linli.cases.services.deadlines import _set_deadlines
 from linli.cases.services.photos import _attach, photos_removed_on_failure
@@ -45,7 +46,8 @@ def _stale_message(case: Case, action: str) -> str:
 @photos_removed_on_failure()
 @transaction.atomic
 def case_transition(*, actor, case: Case, action: str, note="", expected_version: int | None = None,
-                    at: dt.datetime | None = None, photos=(), note_internal: bool = False, **params) -> Case:
+                    at: dt.datetime | None = None, photos=(), note_internal: bool = False, note_key: str = "",
+                    **params) -> Case:
     """Apply ``action`` to ``case`` (see :data:`linli.cases.workflow.TRANSITIONS`) and return the updated case.
 
     Refused with an ApplicationError — and nothing changed — when the action is unknown, illegal in the case's
@@ -55,7 +57,8 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
     ``level``; merge ``into``; approve_postpone / request_postpone ``workdays``; refer ``referred_to``.
 
     ``note_internal``: the note is for staff only — the reporter still sees the step on their timeline and hears
-    of it, but not the note (an action only staff see keeps its note among staff anyway)."""
+    of it, but not the note (an action only staff see keeps its note among staff anyway). ``note_key``: instead of
+    a note, one Linli writes itself (:data:`linli.cases.notes.NOTES`), read in each reader's language."""
     transition = workflow.TRANSITIONS.get(action)
     if transition is None:
         raise ApplicationError(_("Unknown action “%(action)s”.") % {"action": action}, field="action")
@@ -71,6 +74,8 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
     if not transition.guard(actor, locked):
         raise ApplicationError(_("You may not %(action)s this case.") % {"action": transition.label},
                                field="action", code="forbidden")
+    if note_key:
+        note = note_lazy(note_key)
     told_note = note  # may be lazy (the sweep's own words): each reader of the message reads it in their language
     note = str(note or "").strip()
     if transition.note_required and not note:
@@ -80,6 +85,8 @@ def case_transition(*, actor, case: Case, action: str, note="", expected_version
     from_state = locked.state
     public = workflow.is_public(action)
     data: dict = {"note_internal": True} if note and note_internal and public else {}
+    if note_key:
+        data["note_key"] = note_key
     tell_users: list = []
     EFFECTS[action](locked, actor=actor, now=now, params=params, data=data, tell=tell_users)
     locked.state = transition.target

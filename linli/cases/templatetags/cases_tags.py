@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from linli.cases import photo_links, workflow
+from linli.cases.notes import note_shown
 from linli.cases.titles import title_for_reader
 
 register = template.Library()
@@ -37,13 +38,16 @@ def photo_url(attachment) -> str:
 
 @register.filter
 def event_note(event) -> str:
-    """An event's note; for one Linli's sweep wrote itself, in the reader's language (its words are
-    ``tasks.SWEEP_NOTES``; a reminder written before its event kept the deadline keeps its note)."""
+    """An event's note; for one Linli wrote itself, in the reader's language (:mod:`linli.cases.notes`; the sweep's
+    words are ``tasks.SWEEP_NOTES``; a reminder written before its event kept the deadline keeps its note)."""
     from linli.cases.tasks import SWEEP_NOTES, sweep_note
 
+    data = event.data or {}
+    shown = note_shown(data.get("note_key", ""))  # a note Linli wrote (mediation, a call), whoever acted
+    if shown is not None:
+        return shown
     if event.actor_id is not None:
         return event.note
-    data = event.data or {}
     kind = data.get("kind") or event.action
     if kind not in SWEEP_NOTES:
         return event.note

@@ -178,3 +178,18 @@ def test_a_note_added_to_a_case_reaches_the_reporter_unless_kept_among_staff(cli
     assert "已联系物业，周三上门" in mine and "物业经理电话未接" not in mine
     desk = client_for(branch)  # the same test client, signed in as staff again
     assert "物业经理电话未接" in desk.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+
+def test_the_staff_timeline_marks_staff_only_comments_and_names_a_merged_case(client_for, branch, reported_case):
+    case = reported_case("2", actor=branch)
+    duplicate = reported_case("2", actor=branch, description="二楼楼道漏水，和上面同一处")
+    desk = client_for(branch)
+    desk.post(reverse("cases:comment", args=[case.pk]), {"note": "住户情绪激动，注意沟通", "note_internal": "1"})
+    desk.post(reverse("cases:comment", args=[case.pk]), {"note": "明早物业上门"})
+    services.case_transition(actor=branch, case=duplicate, action="merge", into=case, note="同一处漏水")
+    page = desk.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    notes = re.findall(r'data-testid="note">(.*?)</div>', page, re.S)
+    internal = next(n for n in notes if "住户情绪激动" in n)
+    public = next(n for n in notes if "明早物业上门" in n)
+    assert 'data-testid="staff-only"' in internal and 'data-testid="staff-only"' not in public
+    assert f"工单 {duplicate.number} 已合并到本工单" in page

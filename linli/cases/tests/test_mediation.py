@@ -115,3 +115,20 @@ def test_a_peacemaker_cannot_take_a_dispute_off_the_triage_desk_by_starting_a_me
                              assignee=peacemaker)
     page = client_for(peacemaker).get(f"/cases/{case.pk}/").content.decode()
     assert f"/cases/{case.pk}/mediation/" in page  # in their hands: theirs to mediate
+
+
+def test_the_notes_linli_writes_for_a_mediation_read_in_the_readers_language(client_for, new_case, grid1,
+                                                                              peacemaker, unit_of):
+    from django.urls import reverse
+
+    case = new_case(code="neighbour", building=2, description="装修噪音引发争执")
+    mediation = services.mediation_start(actor=grid1, case=case, peacemaker=peacemaker, parties=_parties(unit_of))
+    services.mediation_session_add(actor=peacemaker, mediation=mediation, notes="双方同意限定施工时间")
+    services.mediation_conclude(actor=peacemaker, mediation=mediation, outcome=MediationOutcome.AGREED,
+                                agreement_text="工作日 8:00-18:00 施工")
+    desk = client_for(grid1)
+    english = desk.get(reverse("cases:detail", args=[case.pk]), {"lang": "en"}).content.decode()
+    assert "To mediation." in english and "Mediation reached an agreement." in english
+    assert "转交调解" not in english and "调解达成协议" not in english
+    chinese = desk.get(reverse("cases:detail", args=[case.pk]), {"lang": "zh-hans"}).content.decode()
+    assert "转交调解" in chinese and "调解达成协议" in chinese
