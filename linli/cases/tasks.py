@@ -38,6 +38,8 @@ RUNNING = [s for s in OPEN_STATES if s not in (State.RESOLVED, State.WAITING_REP
 #: language; :func:`sweep_note` says it again in the reader's (``cases_tags.event_note``).
 SWEEP_NOTES = {
     "response_reminded_at": gettext_noop("Case %(number)s needs a response by %(time)s."),
+    # the same reminder once the deadline has passed (the worker was down, the deadline was short)
+    "response_late": gettext_noop("Case %(number)s was to be responded to by %(time)s: the response is late."),
     "resolution_reminded_at": gettext_noop("Case %(number)s is due by %(time)s."),
     "overdue": gettext_noop("Overdue."),
     "escalate": gettext_noop("Overdue: escalated one level automatically."),
@@ -67,14 +69,15 @@ def _handlers(case: Case) -> list:
     return services.role_holders(case, case.assigned_role) if case.assigned_role else []
 
 
-def _remind(case: Case, field: str, now, title: str, users, due: dt.datetime) -> bool:
-    """Mark and send one reminder; False when another sweep got there first. The event keeps the deadline, so the
-    timeline can say it in each reader's language (``cases_tags.event_note``)."""
+def _remind(case: Case, field: str, now, title: str, users, due: dt.datetime, note: str = "") -> bool:
+    """Mark and send one reminder; False when another sweep got there first. The event keeps the deadline (and
+    ``note``, the key of its words in :data:`SWEEP_NOTES` where they are not ``field``'s), so the timeline can say
+    it in each reader's language (``cases_tags.event_note``)."""
     with transaction.atomic():
         if not Case.objects.filter(pk=case.pk, **{f"{field}__isnull": True}).update(**{field: now}):
             return False
         services._event(case, actor=None, action="remind", at=now, note=str(title), public=False,
-                        data={"kind": field, "due": due.isoformat()})
+                        data={"kind": field, "due": due.isoformat(), **({"note": note} if note else {})})
         services._notify(case, kind="cases.reminder", title=title, body=_title(case), users=users)
     return True
 
@@ -89,9 +92,10 @@ def cases_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
     for case in base.filter(state__in=AWAITING_RESPONSE, responded_at__isnull=True, response_reminded_at__isnull=True,
                             paused_at__isnull=True, response_due_at__lte=now + RESPONSE_REMIND_BEFORE):
-        title = lazy_call(sweep_note, "response_reminded_at", number=case.number, due=case.response_due_at)
+        words = "response_late" if case.response_due_at <= now else "response_reminded_at"
+        title = lazy_call(sweep_note, words, number=case.number, due=case.response_due_at)
         done["response_reminders"] += _remind(case, "response_reminded_at", now, title, _handlers(case),
-                                              case.response_due_at)
+                                              case.response_due_at, note=words)
 
     for case in base.filter(state__in=RUNNING, paused_at__isnull=True, resolution_reminded_at__isnull=True,
                             resolution_due_at__gt=now, resolution_due_at__lte=now + RESOLUTION_REMIND_BEFORE):

@@ -54,7 +54,8 @@ def event_note(event) -> str:
     if kind.endswith("_reminded_at"):
         if not data.get("due"):
             return event.note
-        return sweep_note(kind, number=event.case.number, due=dt.datetime.fromisoformat(data["due"]))
+        return sweep_note(data.get("note", kind), number=event.case.number,
+                          due=dt.datetime.fromisoformat(data["due"]))
     return sweep_note(kind)
 
 

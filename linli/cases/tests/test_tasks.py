@@ -141,3 +141,14 @@ def test_the_command_deletes_sign_in_attempts_and_codes_older_than_a_month_and_k
     assert "signin_rows_pruned=2" in capsys.readouterr().out
     assert list(SignInAttempt.objects.values_list("username", flat=True)) == ["u2"]
     assert list(SignInCode.objects.values_list("phone_hash", flat=True)) == ["h2"]
+
+
+def test_a_response_reminder_sent_after_the_deadline_says_it_is_late(reported_case, branch, client_for):
+    from django.urls import reverse
+
+    case = reported_case("1")  # phoned in, still to be accepted
+    cases_sweep(now=case.response_due_at + dt.timedelta(hours=5))  # the worker was down until after the deadline
+    told = Notification.objects.filter(kind="cases.reminder", title__contains=case.number).first()
+    assert "已超时" in told.title and "前响应，现已超时" in told.title
+    english = client_for(branch).get(reverse("cases:detail", args=[case.pk]), {"lang": "en"}).content.decode()
+    assert "the response is late" in english
