@@ -104,7 +104,9 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     neighbour.check('input[name=where][value=building]')
     neighbour.select_option("#id_category", str(category.pk))
     neighbour.locator(f'[data-testid=similar] button[formaction="/me/cases/{case.pk}/me-too/"]').click()
-    neighbour.wait_for_url("**/me/cases/")  # counted, then sent to their cases (the load state alone can be early)
+    # counted, then shown the case they joined (the load state alone can be early)
+    neighbour.wait_for_url(f"**/me/cases/{case.pk}/")
+    assert neighbour.locator('[data-testid="me-too-withdraw"]').is_visible()
     case.refresh_from_db()
     assert case.me_too_count == 1
 

@@ -89,3 +89,12 @@ def labelled_errors(form) -> list[tuple[str, str]]:
     from linli.core.forms import labelled_errors as named
 
     return named(form)
+
+
+@register.filter
+def may_edit_settings_at(user, place) -> bool:
+    """Whether ``user`` may change the settings held at ``place`` (routing rules, deadlines, response templates;
+    None: everywhere) — the pages offer "switch off" and "remove" only there (the services refuse the rest)."""
+    from linli.cases.services import may_keep_response_templates
+
+    return may_keep_response_templates(user, place)

@@ -621,8 +621,8 @@ def test_a_deadline_or_a_holiday_entered_by_mistake_can_be_taken_back(client_for
                                           path=demo.parent.path, response_hours=8, resolution_workdays=4)
     client = client_for(branch)
     page = client.get(reverse("cases:deadlines")).content.decode()
-    assert page.count('data-testid="remove-deadline"') >= 2
-    # The branch secretary may not take away the community's figure: refused, kept.
+    assert page.count('data-testid="remove-deadline"') == 1  # their own; the community's is not theirs to remove
+    # Nor by a hand-made request: refused, kept.
     client.post(reverse("cases:deadlines"), {"remove": above.pk})
     assert DeadlinePolicy.objects.filter(pk=above.pk).exists()
     response = client.post(reverse("cases:deadlines"), {"remove": mine.pk}, follow=True)
@@ -792,3 +792,20 @@ def test_the_reporter_is_told_plainly_when_a_deadline_has_passed(client, residen
     Case.objects.filter(pk=case.pk).update(response_due_at=timezone.now() - dt.timedelta(hours=2))
     page = client.get(reverse("mycases:detail", args=[case.pk])).content.decode()
     assert 'data-testid="late"' in page and "现已超时" in page and "有人会在" not in page
+
+
+def test_settings_pages_offer_switch_off_and_remove_only_where_the_supervisor_may(client_for, branch, secretary,
+                                                                                 demo, leak_category):
+    from linli.cases import services
+
+    community = demo.parent
+    services.deadline_policy_set(actor=secretary, category=leak_category, priority="normal", response_hours=6,
+                                 resolution_workdays=3, place=community)
+    services.deadline_policy_set(actor=branch, category=leak_category, priority="urgent", response_hours=2,
+                                 resolution_workdays=1, place=demo)
+    page = client_for(branch).get(reverse("cases:deadlines")).content.decode()
+    table = page[page.index('data-testid="deadlines"'):]
+    rows = re.findall(r"<tr>.*?</tr>", table, re.S)
+    community_row = next(r for r in rows if f"{community.name} (" in r)
+    own_row = next(r for r in rows if f"{demo.name} (" in r)
+    assert 'data-testid="remove-deadline"' in own_row and 'data-testid="remove-deadline"' not in community_row
