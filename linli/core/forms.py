@@ -2,6 +2,7 @@
 broken rule (:class:`linli.core.errors.ApplicationError`) shown on the field it names."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class DeskForm(forms.Form):
@@ -47,13 +48,16 @@ def labelled_errors(form: forms.Form) -> list[tuple[str, str]]:
     from django.utils.translation import gettext as _
 
     named = []
-    for name, errors in form.errors.items():
+    for name, errors in form.errors.as_data().items():
         if name == forms.forms.NON_FIELD_ERRORS:
             continue
         field = form.fields.get(name)
         labelled = field is not None and field.label and not field.widget.is_hidden
-        named.extend((name, _("%(field)s: %(error)s") % {"field": field.label, "error": error} if labelled
-                      else str(error)) for error in errors)
+        for error in errors:
+            text = " ".join(error.messages)
+            # a service's message names its problem already ("Write a note: why 'reject'?"): not prefixed again
+            named.append((name, _("%(field)s: %(error)s") % {"field": field.label, "error": text}
+                          if labelled and error.code != SERVICE_ERROR else text))
     return named + [("", str(error)) for error in form.non_field_errors()]
 
 
@@ -62,11 +66,15 @@ def errors_text(form: forms.Form) -> str:
     return " ".join(message for _name, message in labelled_errors(form))
 
 
+#: The code of the errors :func:`error_to_form` puts on a form (a service's own words).
+SERVICE_ERROR = "service"
+
+
 def error_to_form(form: forms.Form, exc, aliases: dict[str, str] | None = None) -> None:
     """Put a service's ApplicationError on the form: on its field when the form has one (``aliases`` maps a
     service's field name to the form's), else above the form."""
     field = (aliases or {}).get(exc.field, exc.field)
-    form.add_error(field if field in form.fields else None, str(exc.message))
+    form.add_error(field if field in form.fields else None, ValidationError(str(exc.message), code=SERVICE_ERROR))
 
 
 def submit(form: forms.Form, write, aliases: dict[str, str] | None = None) -> tuple[bool, object]:

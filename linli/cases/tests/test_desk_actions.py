@@ -193,3 +193,12 @@ def test_the_staff_timeline_marks_staff_only_comments_and_names_a_merged_case(cl
     public = next(n for n in notes if "明早物业上门" in n)
     assert 'data-testid="staff-only"' in internal and 'data-testid="staff-only"' not in public
     assert f"工单 {duplicate.number} 已合并到本工单" in page
+
+
+def test_a_refusal_in_the_services_words_is_not_prefixed_with_the_fields_name(client_for, grid1, reported_case):
+    case = reported_case("1")
+    response = client_for(grid1).post(reverse("cases:transition", args=[case.pk, "reject"]),
+                                      {"version": case.version, "note": " "})
+    html = response.content.decode()
+    assert response.status_code == 400 and "不予受理" in html
+    assert not re.search(r"备注：\s*(请|写)", html)  # "Note: Write a note: why …?" said the field twice
