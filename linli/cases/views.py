@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -173,8 +174,11 @@ def transition(request, pk: int, action: str):
                 error_to_form(form, exc)
             else:
                 # the service has brought ``case`` up to date: its new state, without reading it again
-                messages.success(request, _("Case %(number)s: %(state)s") % {
-                    "number": case.number, "state": case.get_state_display()})
+                done = _("Case %(number)s: %(state)s") % {"number": case.number, "state": case.get_state_display()}
+                if action == "approve_postpone" and case.resolution_due_at:  # what was granted: the new deadline
+                    done = _("%(done)s — now due %(due)s.") % {"done": done, "due": localtime(
+                        case.resolution_due_at).strftime("%Y-%m-%d")}
+                messages.success(request, done)
                 return _after_change(request, user, case)
     case.refresh_from_db()
     return render(request, "cases/case_detail.html", _case_context(request, case, form=form, failed_action=action),
@@ -218,6 +222,9 @@ def comment(request, pk: int):
                                   photos=form.cleaned_data["photos"], public=not form.cleaned_data["note_internal"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Note added (only staff see it).") if form.cleaned_data["note_internal"]
+                             else _("Note added."))
     else:
         messages.error(request, errors_text(form))
     return redirect("cases:detail", case.pk)
@@ -318,12 +325,16 @@ def mediation_detail(request, pk: int):
             if request.POST.get("step") == "session" and session_form.is_valid():
                 services.mediation_session_add(actor=user, mediation=mediation,
                                                notes=session_form.cleaned_data["notes"])
+                messages.success(request, _("The session is recorded."))
                 return redirect("cases:mediation", mediation.pk)
             if request.POST.get("step") == "conclude" and conclude_form.is_valid():
                 services.mediation_conclude(actor=user, mediation=mediation, **conclude_form.cleaned_data)
+                messages.success(request, _("The mediation is concluded: %(outcome)s.") % {
+                    "outcome": MediationOutcome(mediation.outcome).label})
                 return redirect("cases:mediation", mediation.pk)
             if request.POST.get("step") == "follow_up":
                 services.mediation_follow_up(actor=user, mediation=mediation, note=request.POST.get("note", ""))
+                messages.success(request, _("The follow-up visit is recorded."))
                 return redirect("cases:mediation", mediation.pk)
         except ApplicationError as exc:
             messages.error(request, exc.message)

@@ -202,3 +202,17 @@ def test_a_refusal_in_the_services_words_is_not_prefixed_with_the_fields_name(cl
     html = response.content.decode()
     assert response.status_code == 400 and "不予受理" in html
     assert not re.search(r"备注：\s*(请|写)", html)  # "Note: Write a note: why …?" said the field twice
+
+
+def test_a_note_and_a_granted_postponement_are_confirmed_in_words(client_for, branch, steward, in_progress):
+    case = in_progress()
+    services.case_transition(actor=steward, case=case, action="request_postpone", workdays=3, note="等配件")
+    case.refresh_from_db()
+    desk = client_for(branch)
+    added = desk.post(reverse("cases:comment", args=[case.pk]), {"note": "已催配件", "note_internal": "1"},
+                      follow=True).content.decode()
+    assert "已添加说明（仅工作人员可见）" in added
+    granted = desk.post(reverse("cases:transition", args=[case.pk, "approve_postpone"]),
+                        {"version": case.version, "workdays": 3}, follow=True).content.decode()
+    case.refresh_from_db()
+    assert f"办结期限延至 {localtime(case.resolution_due_at):%Y-%m-%d}" in granted
