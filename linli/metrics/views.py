@@ -102,7 +102,8 @@ def export(request):
         ws = wb.create_sheet(str(label)[:31])
         for i, value in enumerate(header):  # wide enough for its heading (a Chinese character counts twice)
             ws.column_dimensions[get_column_letter(i + 1)].width = 28 if i == 0 else max(10, _display_width(value) + 2)
-        ws.append([_cell(ws, value, bold=True) for value in header])
+        # the first column holds the sheet's own slices: named by them (月份, 类别…), not "Slice"
+        ws.append([_cell(ws, value, bold=True) for value in [str(label), *header[1:]]])
         for f in [*rows, total]:
             rates = [_cell(ws, None if r is None else round(r, 4), number_format="0.0%") for r in f.rate_values]
             ws.append([f.label, f.counts["reported"], f.counts["valid"], f.counts["closed"], *rates,
