@@ -2,7 +2,8 @@
 holiday calendar, each within the reader's area."""
 
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import Q, QuerySet, Value, When
 from django.http import Http404
 
 from linli.cases import workflow
@@ -137,8 +138,11 @@ def deadline_policies(*, user) -> QuerySet[DeadlinePolicy]:
     from linli.cases.services.common import path_prefixes
 
     above = {prefix for path in scope_paths(user) for prefix in path_prefixes(path)}
+    # priorities in their own order (normal, urgent, emergency), as the table of the deadlines in force lists them
+    rank = Choose(*[When(priority=p, then=Value(i)) for i, p in enumerate(Priority.values)], default=Value(99))
     return (DeadlinePolicy.objects.filter(Q(place__isnull=True) | Q(path__in=above) | scope_q(user))
-            .select_related("category", "place").order_by("category__sort_order", "category_id", "priority", "path"))
+            .select_related("category", "place").annotate(priority_rank=rank)
+            .order_by("category__sort_order", "category_id", "priority_rank", "path"))
 
 
 def response_templates(*, user, active: bool | None = True) -> QuerySet[ResponseTemplate]:

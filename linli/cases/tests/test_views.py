@@ -809,3 +809,14 @@ def test_settings_pages_offer_switch_off_and_remove_only_where_the_supervisor_ma
     community_row = next(r for r in rows if f"{community.name} (" in r)
     own_row = next(r for r in rows if f"{demo.name} (" in r)
     assert 'data-testid="remove-deadline"' in own_row and 'data-testid="remove-deadline"' not in community_row
+
+
+def test_the_deadlines_set_list_priorities_in_their_own_order(client_for, branch, demo, leak_category):
+    from linli.cases import services
+
+    for priority in ("emergency", "normal", "urgent"):
+        services.deadline_policy_set(actor=branch, category=leak_category, priority=priority, response_hours=2,
+                                     resolution_workdays=1, place=demo)
+    page = client_for(branch).get(reverse("cases:deadlines"), {"lang": "en"}).content.decode()
+    table = page[page.index('data-testid="deadlines"'):]
+    assert table.index("Normal") < table.index("Urgent") < table.index("Emergency")
