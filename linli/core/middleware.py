@@ -13,7 +13,7 @@ class LanguageMiddleware:
 
     Pages ignore the browser's Accept-Language on purpose: a resident's phone set to English must still see the
     compound in Chinese unless they switch. The choice is a cookie (set by Django's ``set_language`` view) or
-    ``?lang=``. API clients may ask with Accept-Language.
+    ``?lang=``. API clients (``/api/``, ``/open311/``) may ask with Accept-Language.
     """
 
     def __init__(self, get_response):
@@ -21,7 +21,7 @@ class LanguageMiddleware:
 
     def __call__(self, request):
         lang = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if lang not in SUPPORTED and request.path.startswith("/api/"):
+        if lang not in SUPPORTED and request.path.startswith(("/api/", "/open311/")):
             lang = translation.get_language_from_request(request)
         if lang not in SUPPORTED:
             lang = settings.LANGUAGE_CODE

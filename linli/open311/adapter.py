@@ -22,10 +22,12 @@ def categories() -> QuerySet[Category]:
 
 
 def service(category: Category) -> dict:
+    other = category.name_en if category.name != category.name_en else category.name_zh
     return {
         "service_code": category.code,
         "service_name": category.name,
-        "description": category.name_en if category.name != category.name_en else category.name_zh,
+        # its name in the request's language, with the other language's beside it (a bilingual register)
+        "description": f"{category.name} ({other})",
         "metadata": True,
         "type": "realtime",
         "keywords": ",".join(dict.fromkeys([category.name_zh, category.name_en, category.code])),

@@ -139,3 +139,12 @@ def test_an_unknown_resource_answers_404_in_the_format_asked_for(client):
     assert as_json.json()[0]["code"] == 404 and as_json.json()[0]["description"]
     as_xml = client.get("/open311/v2/nothing-here.xml")
     assert as_xml.status_code == 404 and b"<errors>" in as_xml.content
+
+
+def test_a_client_asks_for_its_language_with_accept_language(client, leak_category):
+    english = client.get(BASE + "services.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    leak = next(s for s in english if s["service_code"] == leak_category.code)
+    assert leak["service_name"] == leak_category.name_en
+    assert leak["description"] == f"{leak_category.name_en} ({leak_category.name_zh})"
+    chinese = next(s for s in client.get(BASE + "services.json").json() if s["service_code"] == leak_category.code)
+    assert chinese["service_name"] == leak_category.name_zh  # Chinese unless asked otherwise
