@@ -98,3 +98,19 @@ def may_edit_settings_at(user, place) -> bool:
     from linli.cases.services import may_keep_response_templates
 
     return may_keep_response_templates(user, place)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label in the active language: full-width in Chinese ("调解员："), ": " otherwise."""
+    from django.utils.translation import get_language
+
+    return "：" if (get_language() or "").startswith("zh") else ": "
+
+
+@register.simple_tag
+def full_stop() -> str:
+    """The full stop of the active language: "。" in Chinese, "." otherwise."""
+    from django.utils.translation import get_language
+
+    return "。" if (get_language() or "").startswith("zh") else "."

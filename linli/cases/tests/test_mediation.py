@@ -1,6 +1,7 @@
 """Disputes go to a peacemaker: parties, sessions, the outcome, the agreement PDF, referral when it fails."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -132,3 +133,21 @@ def test_the_notes_linli_writes_for_a_mediation_read_in_the_readers_language(cli
     assert "转交调解" not in english and "调解达成协议" not in english
     chinese = desk.get(reverse("cases:detail", args=[case.pk]), {"lang": "zh-hans"}).content.decode()
     assert "转交调解" in chinese and "调解达成协议" in chinese
+
+
+def test_the_mediation_page_and_agreement_use_chinese_punctuation_in_chinese(client_for, dispute, peacemaker,
+                                                                              unit_of):
+    from django.urls import reverse
+    from django.utils import translation
+
+    mediation = services.mediation_start(actor=peacemaker, case=dispute, peacemaker=peacemaker,
+                                         parties=_parties(unit_of))
+    services.mediation_session_add(actor=peacemaker, mediation=mediation, notes="双方同意")
+    services.mediation_conclude(actor=peacemaker, mediation=mediation, outcome=MediationOutcome.AGREED,
+                                agreement_text="晚八点后不施工")
+    page = client_for(peacemaker).get(reverse("cases:mediation", args=[mediation.pk]),
+                                      {"lang": "zh-hans"}).content.decode()
+    assert "调解员：" in page or "和事佬：" in page
+    with translation.override("zh-hans"):
+        html = services.mediation_agreement_html(mediation=mediation)
+    assert "：</strong>" in html and ":</strong>" not in html and not re.search(r"\d{4}-\d{2}-\d{2}\.</p>", html)
