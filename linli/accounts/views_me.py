@@ -47,6 +47,7 @@ def sign_in(request):
         request.session[NEXT_SESSION_KEY] = _next_page(request)
     error = None
     phone = ""
+    code_sent = False  # this browser asked a code for this number a moment ago: offer to enter it
     if request.method == "POST":
         phone = request.POST.get("phone", "").strip()
         try:
@@ -54,10 +55,13 @@ def sign_in(request):
             services.signin_code_request(phone=number, ip=_ip(request))
         except ApplicationError as exc:
             error = exc
+            pending = request.session.get(PHONE_SESSION_KEY) or {}
+            code_sent = exc.code == "rate_limited" and pending.get("hash") == keyed_hash(number)
         else:
             request.session[PHONE_SESSION_KEY] = {"hash": keyed_hash(number), "masked": mask_phone(number)}
             return redirect("me:sign_in_code")
-    return render(request, "accounts/me_sign_in.html", {"error": error, "phone": phone}, status=400 if error else 200)
+    return render(request, "accounts/me_sign_in.html", {"error": error, "phone": phone, "code_sent": code_sent},
+                  status=400 if error else 200)
 
 
 def sign_in_code(request):

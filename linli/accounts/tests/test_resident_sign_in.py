@@ -176,3 +176,17 @@ def test_tenant_sees_their_tenancy_not_the_owners_earlier_household(client, demo
         assert earlier.name not in html
     for member in Resident.objects.filter(household=tenant.household):
         assert member.name in html
+
+
+def test_asking_again_within_the_minute_leads_back_to_the_code(client, resident_a, phone_of):
+    phone = phone_of(resident_a)
+    client.post(reverse("me:sign_in"), {"phone": phone})
+    again = client.post(reverse("me:sign_in"), {"phone": phone})  # back to the first step, asked again
+    html = again.content.decode()
+    assert again.status_code == 400 and 'data-testid="enter-code"' in html
+    assert reverse("me:sign_in_code") in html
+    # Another browser asking for the same number is told to wait, and offered nothing more.
+    from django.test import Client
+
+    other = Client().post(reverse("me:sign_in"), {"phone": phone}).content.decode()
+    assert 'data-testid="enter-code"' not in other
