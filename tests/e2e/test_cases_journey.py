@@ -193,3 +193,18 @@ def test_a_leak_goes_round_the_closed_loop(page_at, demo_site):
     boss.goto(f"/metrics/?start={month}&end={month}")
     assert boss.locator('[data-figure="closed"] .value').inner_text() == str(closed)
     assert boss.locator("#chart canvas").count() >= 1
+
+
+def test_what_a_resident_types_survives_a_switch_of_language_and_the_spot_list_follows_the_place(page_at,
+                                                                                               demo_site):
+    phone = page_at(360, 740)
+    _resident_session(phone, demo_site.url)
+    phone.goto("/me/cases/report/")
+    assert not phone.locator("[data-spot-field]").is_visible()  # "my home" has no spot
+    phone.check("input[name=where][value=building]")
+    assert phone.locator("[data-spot-field]").is_visible()  # the lift, the stairwell of the building
+    phone.fill("#id_description", "楼下垃圾桶满了没人清")
+    with phone.expect_navigation():
+        phone.click("button[lang=en]")
+    assert phone.locator("html").get_attribute("lang") == "en"
+    assert phone.input_value("#id_description") == "楼下垃圾桶满了没人清"
