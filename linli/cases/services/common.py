@@ -88,12 +88,14 @@ def role_holders(case: Case, role: str):
 
 
 def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), reporter: bool = False,
-            neighbours: bool = False, receivers: bool = False, public_body=None, reporter_body=None) -> None:
+            neighbours: bool = False, receivers: bool = False, public_body=None, reporter_body=None,
+            reporter_title=None) -> None:
     """Tell ``users`` in their inbox; the reporter (inbox, or a text to their phone when they have no account);
     ``neighbours``: the residents who said "me too" (inbox); ``receivers``: whoever receives a new case there (the
     grid worker, else the branch secretary). Staff read ``body``; residents read ``public_body`` (default the same;
     ``""``: the title alone, the note being for staff only); the reporter reads ``reporter_body`` where there is one
-    (asked to rate the result), else the public words.
+    (asked to rate the result), else the public words, under ``reporter_title`` where there is one (a question for
+    them), else the title.
 
     The words may be lazy (:func:`linli.core.i18n.lazy_format`): they are rendered here in every language of the
     site, and each reader reads their own — not the language of whoever made the change.
@@ -114,7 +116,8 @@ def _notify(case: Case, *, kind: str, title, body="", users: Iterable = (), repo
     texts = in_each_language(title=title, body=body)
     # words for residents where they differ from staff's — kept even when empty ("": the title alone)
     differ = {key: words for key, words in (("public_body", public_body if tell_reporter or neighbours else None),
-                                            ("reporter_body", reporter_body if tell_reporter else None))
+                                            ("reporter_body", reporter_body if tell_reporter else None),
+                                            ("reporter_title", reporter_title if tell_reporter else None))
               if words is not None}
     for language, rendered in in_each_language(**differ).items():
         texts[language].update({key: rendered.get(key, "") for key in differ})
@@ -222,7 +225,8 @@ def deliver(case: Case, *, kind: str, texts: dict, users: Iterable, reporter: bo
     from linli.notify.services import notification_send, notification_send_many, outbound_send
 
     def words(key: str) -> dict:
-        return {lang: {"title": t.get("title", ""), "body": _body(t, key)} for lang, t in texts.items()}
+        title = "reporter_title" if key == "reporter_body" else "title"  # the reporter's own title, where given
+        return {lang: {"title": t.get(title) or t.get("title", ""), "body": _body(t, key)} for lang, t in texts.items()}
 
     recipients = [u for u in users if u is not None and u.pk != case.reporter_user_id]
     if recipients:

@@ -134,6 +134,9 @@ def _tell(case: Case, *, action: str, actor, note: str, data: dict, users: list)
             reporter_body=lazy_format("%(body)s\n%(ask)s", body=what if data.get("note_internal") else body,
                                       ask=gettext_lazy("Are you satisfied? Please rate the result."))
             if rate_it else None,
+            # the reporter is "you" in their own messages, not "the reporter"
+            reporter_title=lazy_format(gettext_lazy("Case %(number)s: a question for you"), number=case.number)
+            if action == "ask_reporter" else None,
             reporter=public and not (actor is not None and actor.pk == case.reporter_user_id), neighbours=public)
 
 

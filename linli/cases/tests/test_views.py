@@ -168,6 +168,10 @@ def test_resident_answers_the_handlers_question_and_the_clock_runs_again(client,
     question = re.search(r'data-testid="question".*?</div></div>', page, re.S).group(0)
     assert "漏水的是冷水管还是暖气管？" in question  # the question stands above the answer box
     assert "办理时限暂停计算" in page  # the next step says the clock waits for them
+    # Told as "you", in their own messages and on the badge.
+    asked = Notification.objects.get(recipient=user, kind="cases.ask_reporter", title__contains=case.number)
+    assert asked.title == f"工单 {case.number}：有问题需要您答复" and "漏水的是冷水管还是暖气管？" in asked.body
+    assert re.search(r'data-testid="state"[^>]*>等您答复<', page)
     # An empty answer is refused with a message naming the problem; nothing changes.
     response = client.post(reverse("mycases:answer", args=[case.pk]), {"note": " ", "version": case.version},
                            follow=True)
