@@ -216,3 +216,12 @@ def test_a_note_and_a_granted_postponement_are_confirmed_in_words(client_for, br
                         {"version": case.version, "workdays": 3}, follow=True).content.decode()
     case.refresh_from_db()
     assert f"办结期限延至 {localtime(case.resolution_due_at):%Y-%m-%d}" in granted
+
+
+def test_a_returned_case_says_it_is_back_with_the_dispatcher(client_for, branch, steward, in_progress):
+    case = in_progress()
+    services.case_transition(actor=steward, case=case, action="return", note="不是物业的事")
+    case.refresh_from_db()
+    page = client_for(branch).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    shown = re.search(r'data-testid="returned">(.*?)</span>', page, re.S).group(1)
+    assert "已退回" in shown and "物管家退回" in shown.replace(" ", "")
