@@ -42,6 +42,13 @@ TEAM_NAMES = {TeamKind.RED: "红管家队", TeamKind.PROPERTY: "物管家队", T
 PER_ANCHOR = 10
 
 
+def _named_after(user, resident) -> None:
+    """A demo account held by a resident of the compound carries their name after its role ("和事佬 王…"), as the
+    other demo staff do — a mediation agreement is signed by a person, not by "和事佬"."""
+    user.display_name = f"{user.display_name} {resident.name}"
+    user.save(update_fields=["display_name"])
+
+
 def _building_key(b: Place):
     return (len(b.code), b.code)
 
@@ -155,6 +162,7 @@ class OrgDemoBuilder:
         used.add(captain.pk)
         services.team_member_add(actor=None, team=teams[TeamKind.RED], user=users["redsteward1"], resident=captain,
                                  display_name=captain.name, duty="队长", joined_on=dt.date(2023, 7, 1))
+        _named_after(users["redsteward1"], captain)
         for b in self.buildings:
             m = next((m for m in retired if m.resident.unit.building_id == b.pk and m.resident_id not in used),
                      None) or next((m for m in memberships if m.resident.unit.building_id == b.pk
@@ -182,6 +190,7 @@ class OrgDemoBuilder:
             services.team_member_add(actor=None, team=teams[TeamKind.PEACEMAKER],
                                      user=users["peacemaker1"] if i == 0 else None, resident=r,
                                      duty="业委会主任" if i == 0 else "业委会委员", joined_on=dt.date(2024, 2, 20))
+        _named_after(users["peacemaker1"], owners[0])
         # Residents' representatives: one owner per building.
         reps = owners[5:]
         for b in self.buildings:

@@ -70,3 +70,13 @@ def test_demo_is_idempotent_and_lists_the_new_logins(demo):
                       RoleAssignment.objects.count())
     names = {u["username"] for u in document["users"]}
     assert {"steward1", "redsteward1", "peacemaker1", "assistant1"} <= names
+
+
+def test_demo_staff_who_are_residents_carry_their_names(demo):
+    from linli.accounts.models import User
+    from linli.org.models import StewardTeamMember
+
+    for username in ("peacemaker1", "redsteward1"):
+        user = User.objects.get(username=username)
+        member = StewardTeamMember.objects.filter(user=user).select_related("resident").first()
+        assert member is not None and user.display_name.endswith(member.resident.name)
