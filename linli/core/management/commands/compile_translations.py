@@ -26,6 +26,14 @@ class Command(BaseCommand):
                     catalogue = polib.pofile(str(po_path))
                 except OSError as exc:
                     raise CommandError(f"{po_path}: {exc}") from exc
+                # GNU msgfmt refuses a msgid defined twice; polib would quietly keep one of them — and a string
+                # appended for a new page would change the words of an old one. Refused here too.
+                seen: set[tuple[str, str]] = set()
+                for entry in catalogue:
+                    key = (entry.msgctxt or "", entry.msgid)
+                    if key in seen and not entry.obsolete:
+                        raise CommandError(f"{po_path}:{entry.linenum}: “{entry.msgid}” is defined twice")
+                    seen.add(key)
                 catalogue.save_as_mofile(str(mo_path))
                 compiled += 1
         if options["verbosity"] > 1:
