@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.accounts.permissions import may_reveal, two_factor_verified
+from linli.accounts.permissions import two_factor_verified
 from linli.cases import selectors, services
 from linli.cases.forms import FollowUpCallForm
 from linli.cases.models import State
@@ -86,16 +86,9 @@ def call_phone(request, pk: int):
     case, call = _owed(request, pk)
     if call is None:
         return _after(request, case)
-    # the caller needs the number for the call they were given; anyone else reveals it by the broader right, which
-    # asks for a session verified with a two-factor code (as every other reveal of personal numbers does)
-    if call.assignee_id != request.user.pk:
-        if not may_reveal(request.user):
-            raise PermissionDenied
-        if not two_factor_verified(request):
-            messages.error(request, _("Enter a code from your authenticator app first."))
-            return _after(request, case)
     try:
-        number = services.follow_up_call_phone(actor=request.user, call=call)
+        number = services.follow_up_call_phone(actor=request.user, call=call,
+                                               two_factor_verified=two_factor_verified(request))
     except ApplicationError as exc:
         if exc.code == "forbidden":
             raise PermissionDenied from exc

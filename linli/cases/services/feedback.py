@@ -54,7 +54,6 @@ def feedback_record(*, actor, case: Case, rating: str, comment: str = "", source
     else:
         case_transition(actor=actor, case=locked, action="close", note=comment, at=now,
                         expected_version=expected_version)
-    FollowUpCall.objects.filter(case=locked, done_at__isnull=True).update(done_at=now, note=_("Rated meanwhile."))
     _refresh(case, Case.objects.get(pk=locked.pk))
     return row
 
@@ -86,14 +85,18 @@ def follow_up_call_record(*, actor, call: FollowUpCall, reached: bool, rating: s
     return call
 
 
-def follow_up_call_phone(*, actor, call: FollowUpCall) -> str:
+def follow_up_call_phone(*, actor, call: FollowUpCall, two_factor_verified: bool) -> str:
     """The reporter's phone number in plain, to make the call: for the caller the call is assigned to (that is
-    what the number is for), or staff who may reveal personal data. Each reveal is recorded
-    (``personal_data.revealed``, with the call as its purpose)."""
+    what the number is for), or staff who may reveal personal data in a session verified with a two-factor code
+    (``two_factor_verified``, as every other reveal). Each reveal is recorded (``personal_data.revealed``, with the
+    call as its purpose). Refused with code ``forbidden``, or ``two_factor_required`` when only the code is missing."""
     from linli.accounts.permissions import may_reveal
 
-    if not (call.assignee_id == getattr(actor, "pk", None) or may_reveal(actor)):
-        raise ApplicationError(_("Only the caller of this follow-up call may see the number."), code="forbidden")
+    if call.assignee_id != getattr(actor, "pk", None):
+        if not may_reveal(actor):
+            raise ApplicationError(_("Only the caller of this follow-up call may see the number."), code="forbidden")
+        if not two_factor_verified:
+            raise ApplicationError(_("Enter a code from your authenticator app first."), code="two_factor_required")
     case = call.case
     encrypted = case.reporter_phone_encrypted or (case.reporter.phone_encrypted if case.reporter_id else "")
     if not encrypted:

@@ -84,3 +84,19 @@ def test_only_the_caller_or_staff_who_may_reveal_see_the_number(client_for, call
     assert client_for(steward).post(url).status_code == 403  # handled it, but is not the one to call
     assert PHONE in client_for(branch).post(url).content.decode()  # a branch secretary may reveal numbers
     assert AuditEvent.objects.filter(action="personal_data.revealed", actor=steward).count() == 0
+
+
+def test_a_rating_given_meanwhile_ends_the_call(call_owed):
+    from linli.cases.models import Rating
+
+    call = call_owed()
+    services.feedback_record(actor=None, case=call.case, rating=Rating.SATISFIED, source="phone_call")
+    call.refresh_from_db()
+    assert call.done_at is not None and call.done_by is None
+
+
+def test_the_calls_of_another_grid_are_not_listed(client_for, call_owed, grid2):
+    call = call_owed()
+    page = client_for(grid2).get(reverse("cases:calls")).content.decode()
+    assert call.case.number not in page
+    assert client_for(grid2).post(reverse("cases:call_phone", args=[call.case.pk])).status_code == 404
